@@ -1,2 +1,106 @@
-// attend: the command-line entry point (subcommands are added by apps/cmd_*.cc).
-int main() { return 0; }
+// attend: the command-line entry point. Builds the CLI from the registered subcommands, applies the
+// thread settings, and turns any attend::Error into one line on stderr and a non-zero exit.
+#include <cstdio>
+#include <exception>
+
+#include "base/error.h"
+#include "command.h"
+#include "tensor/threads.h"
+
+namespace attend::app {
+
+std::vector<CommandInfo>& commands() {
+  static std::vector<CommandInfo> v;
+  return v;
+}
+std::vector<CommandInfo>& benchmarks() {
+  static std::vector<CommandInfo> v;
+  return v;
+}
+CommandRegistration::CommandRegistration(const char* name, const char* description, CommandSetup setup) {
+  commands().push_back({name, description, std::move(setup)});
+}
+BenchmarkRegistration::BenchmarkRegistration(const char* name, const char* description, CommandSetup setup) {
+  benchmarks().push_back({name, description, std::move(setup)});
+}
+
+namespace {
+
+// Subcommands that later work fills in; until then they say so.
+const char* kPlanned[][2] = {
+    {"train", "train a model from a config file"},
+    {"translate", "translate stdin to stdout with a trained model"},
+    {"eval", "score a model or hypothesis files (BLEU, chrF, PER, WER, AER)"},
+    {"viz", "render attention heatmaps"},
+    {"data", "prepare corpora (CMUdict, Bible)"},
+    {"demo", "train and show the built-in demo task"},
+    {"bench", "run speed benchmarks"},
+};
+
+int run(int argc, char** argv) {
+  CLI::App app{"attend: build, train, run and inspect attention-based neural networks"};
+  app.require_subcommand(1);
+  int threads = -1;
+  app.add_option("--threads", threads, "worker threads (default: ATTEND_THREADS, else all cores)")
+      ->check(CLI::Range(0, 4096));
+
+  std::function<int()> action;
+  for (auto& c : commands()) {
+    if (c.name == "bench") continue;
+    CLI::App* sub = app.add_subcommand(c.name, c.description);
+    auto fn = c.setup(*sub);
+    sub->callback([&action, fn] { action = fn; });
+  }
+  // bench: one sub-subcommand per registered benchmark.
+  CLI::App* bench = app.add_subcommand("bench", "run speed benchmarks (one JSON line with --json)");
+  bench->require_subcommand(1);
+  for (auto& b : benchmarks()) {
+    CLI::App* sub = bench->add_subcommand(b.name, b.description);
+    auto fn = b.setup(*sub);
+    sub->callback([&action, fn] { action = fn; });
+  }
+  for (auto& p : kPlanned) {
+    bool have = std::string(p[0]) == "bench";
+    for (auto& c : commands()) have = have || c.name == p[0];
+    if (have) continue;
+    CLI::App* sub = app.add_subcommand(p[0], std::string(p[1]) + " (not built yet)");
+    sub->allow_extras();
+    std::string name = p[0];
+    sub->callback([&action, name] {
+      action = [name] {
+        std::fprintf(stderr, "attend %s: not built yet in this version\n", name.c_str());
+        return 2;
+      };
+    });
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line: what was wrong, and where to look.
+    std::fprintf(stderr, "attend: %s (see attend --help)\n", e.what());
+    return 2;
+  }
+  init_threads_from_env();
+  if (threads >= 0) set_num_threads(threads);
+  return action ? action() : 0;
+}
+
+}  // namespace
+}  // namespace attend::app
+
+int main(int argc, char** argv) {
+  try {
+    return attend::app::run(argc, argv);
+  } catch (const attend::Error& e) {
+    std::fprintf(stderr, "attend: error: %s\n", e.message().c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attend: error: %s\n", e.what());
+    return 1;
+  }
+}

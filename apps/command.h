@@ -1,0 +1,40 @@
+// Subcommand registration for the `attend` CLI. Each apps/cmd_*.cc registers itself with
+// ATTEND_COMMAND; main() builds the CLI11 app from the registry, so adding a command touches one file.
+// `bench` has its own registry of benchmarks (ATTEND_BENCHMARK) that become `attend bench <name>`.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace attend::app {
+
+// setup adds options to `cmd` and returns the function to run when the command was chosen (it
+// returns the process exit code). Errors propagate as attend::Error; main prints them in one line.
+using CommandSetup = std::function<std::function<int()>(CLI::App& cmd)>;
+
+struct CommandInfo {
+  std::string name;
+  std::string description;
+  CommandSetup setup;
+};
+
+struct CommandRegistration {
+  CommandRegistration(const char* name, const char* description, CommandSetup setup);
+};
+std::vector<CommandInfo>& commands();
+
+struct BenchmarkRegistration {
+  BenchmarkRegistration(const char* name, const char* description, CommandSetup setup);
+};
+std::vector<CommandInfo>& benchmarks();
+
+}  // namespace attend::app
+
+#define ATTEND_APP_CONCAT_INNER(a, b) a##b
+#define ATTEND_APP_CONCAT(a, b) ATTEND_APP_CONCAT_INNER(a, b)
+#define ATTEND_COMMAND(name, description, setup) \
+  static const ::attend::app::CommandRegistration ATTEND_APP_CONCAT(attend_cmd_, __LINE__)(name, description, setup)
+#define ATTEND_BENCHMARK(name, description, setup) \
+  static const ::attend::app::BenchmarkRegistration ATTEND_APP_CONCAT(attend_bench_, __LINE__)(name, description, setup)
