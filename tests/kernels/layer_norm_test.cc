@@ -90,7 +90,10 @@ TEST(LayerNormKernel, OutputHasZeroMeanAndUnitVariance) {
     double m = 0, v = 0;
     for (int i = 0; i < 65; ++i) m += y[static_cast<size_t>(r * 65 + i)];
     m /= 65;
-    for (int i = 0; i < 65; ++i) v += (y[static_cast<size_t>(r * 65 + i)] - m) * (y[static_cast<size_t>(r * 65 + i)] - m);
+    for (int i = 0; i < 65; ++i) {
+      const double d = y[static_cast<size_t>(r * 65 + i)] - m;
+      v += d * d;
+    }
     EXPECT_NEAR(m, 0, 1e-6);
     EXPECT_NEAR(v / 65, 1, 1e-4);
   }

@@ -198,8 +198,8 @@ Tensor slice(const Tensor& x, int axis, int64_t start, int64_t end) {
   ATTEND_CHECK(x.defined(), "slice: undefined input");
   const int ax = x.shape().axis(axis, "slice");
   const int64_t n = x.shape()[ax];
-  ATTEND_CHECK(start >= 0 && start <= end && end <= n, "slice: range [{}, {}) out of bounds for axis {} of size {} in {}",
-               start, end, axis, n, x.shape());
+  ATTEND_CHECK(start >= 0 && start <= end && end <= n,
+               "slice: range [{}, {}) out of bounds for axis {} of size {} in {}", start, end, axis, n, x.shape());
   return slice_checked(x, ax, start, end, "slice");
 }
 

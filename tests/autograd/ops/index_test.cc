@@ -97,7 +97,8 @@ TEST(IndexOps, EmbeddingBackwardMatchesSerialReferenceAnyThreadCount) {
   auto upv = up.to_vector<float>();
   std::vector<double> ref(static_cast<size_t>(vocab * dim), 0.0);
   for (int64_t j = 0; j < count; ++j)
-    for (int64_t d = 0; d < dim; ++d) ref[static_cast<size_t>(idv[j] * dim + d)] += upv[static_cast<size_t>(j * dim + d)];
+    for (int64_t d = 0; d < dim; ++d)
+      ref[static_cast<size_t>(idv[static_cast<size_t>(j)] * dim + d)] += upv[static_cast<size_t>(j * dim + d)];
 
   std::vector<std::vector<float>> grads;
   const int threads_before = num_threads();
@@ -125,7 +126,8 @@ TEST(IndexOps, OutOfRangeIdsNameIdPositionAndSize) {
   expect_error_containing([&] { gather(table, 1, Tensor::from<int64_t>({0, 9}, {2, 1})); },
                           "gather: id 9 at position [1,0] is out of range for axis 1 of size 4");
   expect_error_containing([&] { embedding(table, Tensor::zeros({3})); }, "expected an int32 or int64 index tensor");
-  expect_error_containing([&] { embedding(Tensor::zeros({10}), Tensor::arange(3)); }, "embedding: table must be [V, D]");
+  expect_error_containing([&] { embedding(Tensor::zeros({10}), Tensor::arange(3)); },
+                          "embedding: table must be [V, D]");
   expect_error_containing([&] { gather(table, 0, Tensor::from<int64_t>({0, 0, 0, 0, 0}, {1, 5})); },
                           "gather: index shape [1,5] does not fit input [10,4]");
   expect_error_containing([&] { index_select(table, 2, Tensor::arange(1)); }, "index_select: axis 2 out of range");

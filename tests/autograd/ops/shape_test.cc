@@ -155,8 +155,12 @@ TEST(ShapeOps, ViewsShareStorageAndReadTheRightElements) {
         const double v = x.at({i, j, k});
         EXPECT_EQ(t.at({k, j, i}), v);
         EXPECT_EQ(p.at({j, k, i}), v);
-        if (k >= 1 && k < 3) EXPECT_EQ(s.at({i, j, k - 1}), v);
-        if (j == 2) EXPECT_EQ(e.at({i, k}), v);
+        if (k >= 1 && k < 3) {
+          EXPECT_EQ(s.at({i, j, k - 1}), v);
+        }
+        if (j == 2) {
+          EXPECT_EQ(e.at({i, k}), v);
+        }
         EXPECT_EQ(u.at({i, 0, j, k}), v);
       }
   // a write through x shows in the views: no copy was made
@@ -233,7 +237,8 @@ TEST(ShapeOps, ErrorsNameTheShapes) {
   Tensor x = iota({2, 5});
   expect_error_containing([&] { transpose(x, 0, 2); }, "transpose: axis 2 out of range for a 2-d tensor");
   expect_error_containing([&] { select(x, -3, 0); }, "select: axis -3 out of range");
-  expect_error_containing([&] { slice(x, 1, 3, 6); }, "slice: range [3, 6) out of bounds for axis 1 of size 5 in [2,5]");
+  expect_error_containing([&] { slice(x, 1, 3, 6); },
+                          "slice: range [3, 6) out of bounds for axis 1 of size 5 in [2,5]");
   expect_error_containing([&] { slice(x, 1, 4, 2); }, "slice: range [4, 2)");
   expect_error_containing([&] { select(x, 1, 5); }, "select: index 5 out of range for axis 1 of size 5 in [2,5]");
   expect_error_containing([&] { concat({x, iota({3, 4})}, 1); },
