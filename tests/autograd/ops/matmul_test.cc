@@ -78,18 +78,6 @@ TEST(Matmul, InnerDimensionMismatchNamesShapes) {
   }
 }
 
-GRADCHECK_TEST("contiguous", ContiguousOfTransposedView) {
-  Rng rng(5);
-  Tensor a = random_input({3, 4}, rng);
-  expect_gradients_match(
-      [](const std::vector<Tensor>& x) {
-        Tensor v = x[0].view_strided({4, 3}, {1, 4}, 0);
-        v.set_requires_grad();  // a raw view; the recorded version is transpose()
-        return contiguous(x[0]);
-      },
-      {a});
-}
-
 GRADCHECK_TEST("cast", CastRoundTrip) {
   Rng rng(6);
   Tensor a = random_input({2, 3}, rng);
