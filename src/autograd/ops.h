@@ -4,6 +4,7 @@
 #include "autograd/ops/dropout.h"
 #include "autograd/ops/index.h"
 #include "autograd/ops/layer_norm.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/loss.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/shape.h"
