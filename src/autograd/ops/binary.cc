@@ -3,6 +3,8 @@
 // input already has the output's shape, the product goes straight into its gradient buffer.
 #include "autograd/ops/binary.h"
 
+#include <algorithm>
+
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/unary.h"
 #include "autograd/registry.h"
