@@ -1,5 +1,6 @@
 // Every differentiable op in one include. Each family lives in autograd/ops/<family>.{h,cc}.
 #pragma once
+#include "autograd/ops/binary.h"
 #include "autograd/ops/copy.h"
 #include "autograd/ops/dropout.h"
 #include "autograd/ops/index.h"
@@ -7,6 +8,8 @@
 #include "autograd/ops/linear.h"
 #include "autograd/ops/loss.h"
 #include "autograd/ops/matmul.h"
+#include "autograd/ops/reduce.h"
 #include "autograd/ops/shape.h"
 #include "autograd/ops/softmax.h"
+#include "autograd/ops/unary.h"
 #include "autograd/tape.h"
