@@ -288,7 +288,12 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
                                 {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  std::string text = header.dump();
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const nlohmann::json::exception& e) {  // e.g. a name or metadata value that is not UTF-8
+    ATTEND_FAIL("safetensors '{}': cannot encode the header: {}", path, e.what());
+  }
   text.append((8 - text.size() % 8) % 8, ' ');  // data starts 8-byte aligned, as the reference writer does
 
   const int raw_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
