@@ -158,6 +158,28 @@ TEST(Adam, LargeTensorThreadedPathMatchesFormula) {
   }
 }
 
+// Odd sizes around the update's 256-element blocks and vector widths, float32 against the double formula.
+TEST(AdamW, Float32OddSizesMatchDoubleFormula) {
+  for (int64_t n : {1, 7, 15, 17, 63, 65, 255, 256, 257, 1000}) {
+    Vec start(n), grad(n);
+    for (int64_t i = 0; i < n; ++i) {
+      start[i] = std::cos(0.7 * i);
+      grad[i] = std::sin(2.1 * i + 0.3);
+    }
+    Tensor p = Tensor::from(start, Shape{n}).copy(DType::F32).set_requires_grad();
+    AdamW opt({{"w", p}}, AdamOptions{.lr = 0.05, .weight_decay = 0.1});
+    p.set_grad(Tensor::from(grad, Shape{n}).copy(DType::F32));
+    opt.step();
+    const Vec got = p.to_vector<double>();
+    for (int64_t i = 0; i < n; ++i) {
+      const double g = static_cast<float>(grad[i]), w0 = static_cast<float>(start[i]);
+      const double m = 0.1 * g, v = 0.001 * g * g;  // first step
+      const double want = w0 * (1 - 0.05 * 0.1) - 0.05 * (m / 0.1) / (std::sqrt(v / 0.001) + 1e-8);
+      ASSERT_NEAR(got[i], want, 1e-6) << "n " << n << " i " << i;
+    }
+  }
+}
+
 TEST(Optimizer, SkipsParametersWithoutGradientAndCountsStepsPerParameter) {
   Tensor a = param64(kStart), b = param64({3.0, 4.0});
   Adam opt({{"a", a}, {"b", b}}, AdamOptions{.lr = 0.1});
