@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything attend needs to build, test and benchmark, from Debian 12 packages only.
-# Idempotent: safe to run again. Needs root (or sudo).
+# Idempotent: safe to run again. Needs root (or sudo). Usage: install-deps.sh [--with-peer]
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -13,8 +13,9 @@ PACKAGES=(
   libfmt-dev             # formatting (g++ 12 has no std::format)
   libgtest-dev libbenchmark-dev
 )
-# The PyTorch peer for benchmarks is optional for building and testing.
-if [ "${ATTEND_WITH_PEER:-0}" = "1" ]; then PACKAGES+=(python3-torch); fi
+# --with-peer: also Debian's PyTorch (python3-torch, run as /usr/bin/python3), the peer that benchmarks
+# compare against and that the safetensors interchange tests read and write files with.
+if [ "${1:-}" = "--with-peer" ] || [ "${ATTEND_WITH_PEER:-0}" = "1" ]; then PACKAGES+=(python3 python3-torch); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
