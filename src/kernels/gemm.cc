@@ -5,9 +5,19 @@
 #include <dnnl.h>
 #include <omp.h>
 
+#include <atomic>
+
 #include "base/error.h"
 
 namespace attend::kernels {
+
+namespace {
+std::atomic<uint64_t> g_sgemm_calls{0};
+std::atomic<int> g_sgemm_running{0};
+}  // namespace
+
+uint64_t sgemm_calls() { return g_sgemm_calls.load(std::memory_order_relaxed); }
+bool sgemm_running() { return g_sgemm_running.load(std::memory_order_relaxed) > 0; }
 
 void gemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
   if (s.m == 0 || s.n == 0) return;
@@ -16,8 +26,11 @@ void gemm(const GemmShape& s, float alpha, const float* a, const float* b, float
       for (int64_t j = 0; j < s.n; ++j) c[i * s.ldc + j] = beta == 0.f ? 0.f : beta * c[i * s.ldc + j];
     return;
   }
+  g_sgemm_calls.fetch_add(1, std::memory_order_relaxed);
+  g_sgemm_running.fetch_add(1, std::memory_order_relaxed);
   dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.m, s.n, s.k, alpha, a, s.lda, b,
                                 s.ldb, beta, c, s.ldc);
+  g_sgemm_running.fetch_sub(1, std::memory_order_relaxed);
   ATTEND_CHECK(st == dnnl_success, "gemm: oneDNN sgemm failed (status {}) for m={} n={} k={}", static_cast<int>(st),
                s.m, s.n, s.k);
 }

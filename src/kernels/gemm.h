@@ -14,6 +14,12 @@ struct GemmShape {
 };
 
 void gemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
+// How many times the float path has called oneDNN's sgemm, and whether a call is running right now (on
+// any thread). Tests use these to tell oneDNN's internal heap allocations, which attend cannot avoid,
+// from attend's own.
+uint64_t sgemm_calls();
+bool sgemm_running();
+
 void gemm(const GemmShape& s, double alpha, const double* a, const double* b, double beta, double* c);
 
 // `batch` independent GEMMs with element strides between consecutive A, B and C matrices

@@ -3,6 +3,10 @@
 // vector sqrt instruction directly: libm's sqrt may set errno, which keeps GCC's loops scalar (3x slower).
 #include "kernels/optim.h"
 
+#include <vector>
+
+#include "kernels/parallel_chunks.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -15,7 +19,6 @@
 namespace attend::kernels {
 namespace {
 // Below this many elements a parallel region costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
 // Adam works in blocks so the square roots of one block run as one vector pass.
 constexpr int64_t kAdamBlock = 256;
 
@@ -119,8 +122,8 @@ void sgd_update(const SgdParams& p, int64_t n, T* param, const T* grad, T* momen
   const bool use_momentum = p.momentum != 0 && momentum_buf != nullptr;
   const bool first = p.first_step;
   const bool nesterov = p.nesterov;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) {
+  parallel_chunks(n, n, [&](int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
     T d = grad[i];
     if (wd != T(0)) d += wd * param[i];
     if (use_momentum) {
@@ -130,6 +133,7 @@ void sgd_update(const SgdParams& p, int64_t n, T* param, const T* grad, T* momen
     }
     param[i] -= lr * d;
   }
+  });
 }
 
 template <class T>
@@ -147,27 +151,43 @@ void adam_update(const AdamParams& p, int64_t n, T* param, const T* grad, T* exp
   c.l2 = p.decoupled_weight_decay ? T(0) : static_cast<T>(p.weight_decay);
   c.decay = p.decoupled_weight_decay ? static_cast<T>(1.0 - p.lr * p.weight_decay) : T(1);
   const int64_t blocks = (n + kAdamBlock - 1) / kAdamBlock;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int64_t begin = b * kAdamBlock;
-    const int64_t len = std::min(kAdamBlock, n - begin);
-    adam_block(c, len, param + begin, grad + begin, exp_avg + begin, exp_avg_sq + begin);
-  }
+  parallel_chunks(blocks, n, [&](int64_t first, int64_t last) {
+    for (int64_t b = first; b < last; ++b) {
+      const int64_t begin = b * kAdamBlock;
+      const int64_t len = std::min(kAdamBlock, n - begin);
+      adam_block(c, len, param + begin, grad + begin, exp_avg + begin, exp_avg_sq + begin);
+    }
+  });
 }
 
 template <class T>
 double sum_of_squares(int64_t n, const T* x) {
+  // Fixed blocks summed in order: the result is the same for any thread count (exact resumes), and
+  // the partials buffer is reused so a training step does not allocate.
+  constexpr int64_t kBlock = 4096;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  thread_local std::vector<double> partial;
+  if (static_cast<int64_t>(partial.size()) < blocks) partial.resize(static_cast<size_t>(blocks));
+  double* part = partial.data();
+  parallel_chunks(blocks, n, [&](int64_t first, int64_t last) {
+    for (int64_t b = first; b < last; ++b) {
+      const int64_t end = std::min(n, (b + 1) * kBlock);
+      double acc = 0;
+      for (int64_t i = b * kBlock; i < end; ++i) acc += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+      part[b] = acc;
+    }
+  });
   double total = 0;
-#pragma omp parallel for schedule(static) reduction(+ : total) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) total += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  for (int64_t b = 0; b < blocks; ++b) total += part[b];
   return total;
 }
 
 template <class T>
 void scale_in_place(int64_t n, T* x, double factor) {
   const T f = static_cast<T>(factor);
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) x[i] *= f;
+  parallel_chunks(n, n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) x[i] *= f;
+  });
 }
 
 template void sgd_update<float>(const SgdParams&, int64_t, float*, const float*, float*);

@@ -48,10 +48,13 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
 }
 
 double clip_grad_norm(const NamedTensors& params, double max_norm) {
-  std::vector<Tensor> tensors;
-  tensors.reserve(params.size());
+  // Reused between calls so that a training step does not allocate.
+  thread_local std::vector<Tensor> tensors;
+  tensors.clear();
   for (const auto& [name, p] : params) tensors.push_back(p);
-  return clip_grad_norm(tensors, max_norm);
+  const double norm = clip_grad_norm(tensors, max_norm);
+  tensors.clear();
+  return norm;
 }
 
 }  // namespace attend::nn

@@ -68,7 +68,7 @@ void Optimizer::set_lr(double lr) {
 }
 
 void Optimizer::step() {
-  const std::vector<std::string> buffers = buffer_names();
+  const size_t buffers = buffer_count();
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& [name, param] = params_[i];
     Tensor grad = param.grad();
@@ -78,9 +78,9 @@ void Optimizer::step() {
                  grad.shape(), dtype_name(param.dtype()), param.shape());
     if (!grad.is_contiguous()) grad = grad.copy();
     Slot& slot = slots_[i];
-    if (slot.buffers.size() != buffers.size()) {
+    if (slot.buffers.size() != buffers) {
       slot.buffers.clear();
-      for (size_t b = 0; b < buffers.size(); ++b) slot.buffers.push_back(Tensor::zeros(param.shape(), param.dtype()));
+      for (size_t b = 0; b < buffers; ++b) slot.buffers.push_back(Tensor::zeros(param.shape(), param.dtype()));
     }
     ++slot.steps;
     update(slot, param, grad);

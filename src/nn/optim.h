@@ -54,6 +54,8 @@ class Optimizer {
   };
   // Names of the buffers a slot holds after its first update, in order.
   virtual std::vector<std::string> buffer_names() const = 0;
+  // buffer_names().size() without building the names (step() must not allocate).
+  virtual size_t buffer_count() const = 0;
   // Updates one parameter; slot.steps is already incremented and buffers allocated (zero-filled).
   // grad is contiguous with param's shape and dtype.
   virtual void update(Slot& slot, Tensor& param, const Tensor& grad) = 0;
@@ -84,6 +86,7 @@ class Sgd : public Optimizer {
 
  protected:
   std::vector<std::string> buffer_names() const override;
+  size_t buffer_count() const override { return options_.momentum != 0 ? 1 : 0; }
   void update(Slot& slot, Tensor& param, const Tensor& grad) override;
   nlohmann::json hyperparameters() const override;
   void set_hyperparameters(const nlohmann::json& h) override;
@@ -110,6 +113,7 @@ class Adam : public Optimizer {
  protected:
   Adam(NamedTensors params, const AdamOptions& options, bool decoupled);
   std::vector<std::string> buffer_names() const override { return {"m", "v"}; }
+  size_t buffer_count() const override { return 2; }
   void update(Slot& slot, Tensor& param, const Tensor& grad) override;
   nlohmann::json hyperparameters() const override;
   void set_hyperparameters(const nlohmann::json& h) override;

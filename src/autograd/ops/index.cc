@@ -35,7 +35,8 @@ std::string position_string(int64_t flat, const Shape& shape) {
   return fmt::format("[{}]", fmt::join(pos, ","));
 }
 
-Tensor index_select_impl(const Tensor& x, int axis, const Tensor& idx, const char* op, const std::string& what) {
+template <class WhatFn>
+Tensor index_select_impl(const Tensor& x, int axis, const Tensor& idx, const char* op, WhatFn&& what) {
   ATTEND_CHECK(x.defined() && idx.defined(), "{}: undefined input", op);
   const int ax = x.shape().axis(axis, op);
   const int64_t n = x.shape()[ax];
@@ -82,32 +83,39 @@ Tensor index_select_impl(const Tensor& x, int axis, const Tensor& idx, const cha
 
 }  // namespace
 
-void check_ids_in_range(const Tensor& ids, int64_t n, const char* op, const char* noun, const std::string& what,
-                        std::optional<int64_t> allowed) {
+int64_t first_id_out_of_range(const Tensor& ids, int64_t n, std::optional<int64_t> allowed) {
   const Tensor d = dense(ids);
-  dispatch_index(d.dtype(), op, [&]<class I>() {
+  return dispatch_index(d.dtype(), "ids", [&]<class I>() -> int64_t {
     const I* p = d.data<I>();
     for (int64_t i = 0, count = d.numel(); i < count; ++i) {
       const int64_t v = static_cast<int64_t>(p[i]);
       if ((v >= 0 && v < n) || (allowed && v == *allowed)) [[likely]]
         continue;
-      ATTEND_FAIL("{}: {} {} at position {} is out of range for {}", op, noun, v, position_string(i, d.shape()),
-                  what);
+      return i;
     }
+    return -1;
   });
+}
+
+void throw_id_out_of_range(const Tensor& ids, int64_t position, const char* op, const char* noun,
+                           const std::string& what) {
+  const Tensor d = dense(ids);
+  const int64_t v = dispatch_index(d.dtype(), op, [&]<class I>() { return static_cast<int64_t>(d.data<I>()[position]); });
+  ATTEND_FAIL("{}: {} {} at position {} is out of range for {}", op, noun, v, position_string(position, d.shape()),
+              what);
 }
 
 Tensor index_select(const Tensor& x, int axis, const Tensor& idx) {
   ATTEND_CHECK(x.defined(), "index_select: undefined input");
   const int ax = x.shape().axis(axis, "index_select");
   return index_select_impl(x, ax, idx, "index_select",
-                           fmt::format("axis {} of size {} in {}", axis, x.shape()[ax], x.shape()));
+                           [&] { return fmt::format("axis {} of size {} in {}", axis, x.shape()[ax], x.shape()); });
 }
 
 Tensor embedding(const Tensor& table, const Tensor& ids) {
   ATTEND_CHECK(table.defined() && ids.defined(), "embedding: undefined input");
   ATTEND_CHECK(table.ndim() == 2, "embedding: table must be [V, D], got {}", table.shape());
-  return index_select_impl(table, 0, ids, "embedding", fmt::format("a table of {} rows", table.shape()[0]));
+  return index_select_impl(table, 0, ids, "embedding", [&] { return fmt::format("a table of {} rows", table.shape()[0]); });
 }
 
 Tensor gather(const Tensor& x, int axis, const Tensor& idx) {
@@ -118,7 +126,7 @@ Tensor gather(const Tensor& x, int axis, const Tensor& idx) {
   ATTEND_CHECK(fits, "gather: index shape {} does not fit input {} (same rank, no larger outside axis {})",
                idx.shape(), x.shape(), axis);
   check_ids_in_range(idx, x.shape()[ax], "gather", "id",
-                     fmt::format("axis {} of size {} in {}", axis, x.shape()[ax], x.shape()));
+                     [&] { return fmt::format("axis {} of size {} in {}", axis, x.shape()[ax], x.shape()); });
   kernels::GatherShape s;
   s.ndim = x.ndim();
   s.axis = ax;

@@ -24,7 +24,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   ATTEND_CHECK(options.label_smoothing >= 0.0 && options.label_smoothing <= 1.0,
                "cross_entropy: label_smoothing must be in [0, 1], got {}", options.label_smoothing);
   ATTEND_CHECK(classes > 0, "cross_entropy: logits {} have no classes", logits.shape());
-  check_ids_in_range(targets, classes, "cross_entropy", "target", fmt::format("{} classes", classes),
+  check_ids_in_range(targets, classes, "cross_entropy", "target", [&] { return fmt::format("{} classes", classes); },
                      options.ignore_index);
 
   const kernels::CrossEntropyShape s{targets.numel(), classes, options.ignore_index, options.label_smoothing};
