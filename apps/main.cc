@@ -44,6 +44,8 @@ int run(int argc, char** argv) {
   app.add_option("--threads", threads, "worker threads (default: ATTEND_THREADS, else all cores)")
       ->check(CLI::Range(0, 4096));
 
+  // Options of the top level (--threads) are accepted after any subcommand too.
+  app.fallthrough();
   std::function<int()> action;
   for (auto& c : commands()) {
     if (c.name == "bench") continue;
@@ -81,8 +83,18 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // One line: what was wrong, and where to look.
-    std::fprintf(stderr, "attend: %s (see attend --help)\n", e.what());
+    // One line: what was wrong, and where to look. A missing subcommand is usually a mistyped one, so
+    // name the word that was not understood when there is one.
+    std::vector<std::string> rest = app.remaining();
+    for (CLI::App* sub : app.get_subcommands()) {
+      auto more = sub->remaining();
+      rest.insert(rest.end(), more.begin(), more.end());
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && !rest.empty()) {
+      std::fprintf(stderr, "attend: unknown command or option '%s' (see attend --help)\n", rest.front().c_str());
+    } else {
+      std::fprintf(stderr, "attend: %s (see attend --help)\n", e.what());
+    }
     return 2;
   }
   init_threads_from_env();

@@ -10,7 +10,7 @@
 #include <functional>
 
 #include "nn/safetensors.h"
-#include "nn/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tensor/rng.h"
 
 namespace attend::nn {

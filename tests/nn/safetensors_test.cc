@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <functional>
 
-#include "nn/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace attend::nn {
 namespace {
