@@ -14,7 +14,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
 #include <vector>
 
 #include "autograd/registry.h"
@@ -146,6 +148,53 @@ void copy_or_zero(const Tensor& src, T* dst, int64_t n) {
     std::memset(dst, 0, sizeof(T) * n);
 }
 
+// The step loops run inside one parallel region per layer call: each thread owns a range of hidden
+// units, computes the gate columns of those units with its own GEMMs, then their pointwise part, so a
+// step needs one barrier (the next step's GEMMs read every unit of h) instead of a fork and join for
+// each GEMM and each pointwise kernel.
+struct UnitRange {
+  int64_t begin, end;
+};
+
+// Thread p of n gets a run of whole 16-unit blocks (one AVX-512 vector of floats).
+UnitRange units_of(int64_t H, int p, int n) {
+  const int64_t per = ((H + n - 1) / n + 15) / 16 * 16;
+  return {std::min(H, p * per), std::min(H, (p + 1) * per)};
+}
+
+// Threads worth using for the step loop: each needs at least one 16-unit block and enough GEMM work
+// per step (~0.5 MFLOP) to pay for a barrier.
+int step_threads(const RnnCall& c) {
+  if (omp_in_parallel()) return 1;
+  const double flops_per_step = 2.0 * double(c.B) * double(c.G() * c.H) * double(c.H);
+  const int64_t by_units = (c.H + 15) / 16, by_work = static_cast<int64_t>(flops_per_step / 5e5);
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({omp_get_max_threads(), by_units, by_work})));
+}
+
+// Keeps the first exception thrown on any thread of a parallel region, so that every thread still
+// reaches every barrier (later work is skipped); rethrown once the region has ended.
+class RegionErrors {
+ public:
+  template <class F>
+  void run(F&& f) {
+    if (failed_.load(std::memory_order_relaxed)) return;
+    try {
+      f();
+    } catch (...) {
+#pragma omp critical(attend_rnn_region_error)
+      if (!error_) error_ = std::current_exception();
+      failed_ = true;
+    }
+  }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::exception_ptr error_;
+  std::atomic<bool> failed_{false};
+};
+
 template <class T>
 void run_forward(const RnnCall& c, RnnSaved& s, Tensor& out) {
   const int64_t T_ = c.T, B = c.B, H = c.H, GH = c.G() * H, BH = B * H;
@@ -184,36 +233,53 @@ void run_forward(const RnnCall& c, RnnSaved& s, Tensor& out) {
     out = s.h_states.view_strided({T_, B, H}, {BH, H, 1}, s.h_states.offset() + (c.reverse ? 0 : BH));
   T* out_p = padded ? out.data<T>() : nullptr;
 
-  const kernels::RnnStepShape shape{B, H};
-  const kernels::GemmShape recur{false, true, B, GH, H, H, H, GH};
-  for (int64_t step = 0; step < T_; ++step) {
+  // Per step and thread: gates[:, g*H + units] (+)= h_prev W_hh[g*H + units, :]^T for each gate block g
+  // (one GEMM over all gates when a thread owns every unit), then the pointwise step on those units.
+  auto forward_step = [&](int64_t step, UnitRange u) {
     const int64_t t = c.reverse ? T_ - 1 - step : step;
     const T* h_prev = hs + c.prev_slot(t) * BH;
     T* h_next = hs + c.next_slot(t) * BH;
     T* gx_t = gx + t * B * GH;
     T* out_t = out_p ? out_p + t * BH : nullptr;
-    const bool zero_state = step == 0 && !c.h0.defined();  // h W_hh^T is 0: skip the GEMM
+    const kernels::RnnStepShape shape{B, H, u.begin, u.end};
+    T* recur_t = c.kind == CellKind::kGru ? gh + t * B * GH : gx_t;  // where h_prev W_hh^T goes
+    const T beta = c.kind == CellKind::kGru ? T(0) : T(1);           // LSTM / Elman add onto x W_ih^T
+    if (step == 0 && !c.h0.defined()) {                              // h_prev = 0: nothing to multiply
+      if (c.kind == CellKind::kGru)
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t g = 0; g < c.G(); ++g)
+            std::memset(recur_t + b * GH + g * H + u.begin, 0, sizeof(T) * (u.end - u.begin));
+    } else if (u.begin == 0 && u.end == H) {
+      kernels::gemm({false, true, B, GH, H, H, H, GH}, T(1), h_prev, w_hh, beta, recur_t);
+    } else {
+      for (int64_t g = 0; g < c.G(); ++g)
+        kernels::gemm({false, true, B, u.end - u.begin, H, H, H, GH}, T(1), h_prev, w_hh + (g * H + u.begin) * H, beta,
+                      recur_t + g * H + u.begin);
+    }
     switch (c.kind) {
       case CellKind::kLstm:
-        if (!zero_state) kernels::gemm(recur, T(1), h_prev, w_hh, T(1), gx_t);
         kernels::lstm_forward_step<T>(shape, gx_t, b_ih, h_prev, cs + c.prev_slot(t) * BH, c.valid_at(t), h_next,
                                       cs + c.next_slot(t) * BH, out_t);
         break;
-      case CellKind::kGru: {
-        T* gh_t = gh + t * B * GH;
-        if (zero_state)
-          std::memset(gh_t, 0, sizeof(T) * B * GH);
-        else
-          kernels::gemm(recur, T(1), h_prev, w_hh, T(0), gh_t);
-        kernels::gru_forward_step<T>(shape, gx_t, gh_t, b_ih, b_hh, h_prev, c.valid_at(t), h_next, out_t);
+      case CellKind::kGru:
+        kernels::gru_forward_step<T>(shape, gx_t, recur_t, b_ih, b_hh, h_prev, c.valid_at(t), h_next, out_t);
         break;
-      }
       case CellKind::kElman:
-        if (!zero_state) kernels::gemm(recur, T(1), h_prev, w_hh, T(1), gx_t);
         kernels::rnn_forward_step<T>(shape, gx_t, b_ih, h_prev, c.valid_at(t), h_next, out_t);
         break;
     }
+  };
+  const int threads = step_threads(c);
+  RegionErrors errors;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const UnitRange u = units_of(H, omp_get_thread_num(), omp_get_num_threads());
+    for (int64_t step = 0; step < T_; ++step) {
+      if (u.begin < u.end) errors.run([&] { forward_step(step, u); });
+#pragma omp barrier
+    }
   }
+  errors.rethrow();
 }
 
 // The gradient of a result, contiguous, or undefined when nothing downstream used it.
@@ -250,29 +316,47 @@ void run_backward(const RnnCall& c, const RnnSaved& s, const Tensor& out, const 
   const T* cs = s.c_states.defined() ? s.c_states.data<T>() : nullptr;
   const T* dout = d_out.defined() ? d_out.data<T>() : nullptr;
   const T* w_hh = c.w_hh_dense.data<T>();
-  const kernels::RnnStepShape shape{B, H};
-  const kernels::GemmShape back{false, false, B, H, GH, GH, H, H};
   const bool need_h0 = c.h0.defined() && c.h0.requires_grad();
-  for (int64_t step = 0; step < T_; ++step) {
-    const int64_t t = c.reverse ? step : T_ - 1 - step;
-    T* gx_t = gx + t * B * GH;
-    const T* dout_t = dout ? dout + t * BH : nullptr;
-    T* dgates_h = gx_t;  // the gate gradients that multiply W_hh
-    switch (c.kind) {
-      case CellKind::kLstm:
-        kernels::lstm_backward_step<T>(shape, gx_t, cs + c.prev_slot(t) * BH, cs + c.next_slot(t) * BH, c.valid_at(t),
-                                       dout_t, dh, dc);
-        break;
-      case CellKind::kGru:
-        dgates_h = gh + t * B * GH;
-        kernels::gru_backward_step<T>(shape, gx_t, dgates_h, hs + c.prev_slot(t) * BH, c.valid_at(t), dout_t, dh);
-        break;
-      case CellKind::kElman:
-        kernels::rnn_backward_step<T>(shape, gx_t, hs + c.next_slot(t) * BH, c.valid_at(t), dout_t, dh);
-        break;
+  // Per step and thread: the pointwise backward on its units (which writes their gate gradients and
+  // their columns of dh, dc), a barrier (every gate gradient of the step is needed), then
+  // dh[:, units] += dG_t W_hh[:, units]. The next step's pointwise only touches this thread's own
+  // columns and the previous step's gate rows, so no second barrier is needed.
+  const int threads = step_threads(c);
+  RegionErrors errors;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const UnitRange u = units_of(H, omp_get_thread_num(), omp_get_num_threads());
+    const kernels::RnnStepShape shape{B, H, u.begin, u.end};
+    const bool mine = u.begin < u.end;
+    for (int64_t step = 0; step < T_; ++step) {
+      const int64_t t = c.reverse ? step : T_ - 1 - step;
+      T* gx_t = gx + t * B * GH;
+      T* dgates_h = c.kind == CellKind::kGru ? gh + t * B * GH : gx_t;  // the gate gradients that meet W_hh
+      const T* dout_t = dout ? dout + t * BH : nullptr;
+      if (mine)
+        errors.run([&] {
+          switch (c.kind) {
+            case CellKind::kLstm:
+              kernels::lstm_backward_step<T>(shape, gx_t, cs + c.prev_slot(t) * BH, cs + c.next_slot(t) * BH,
+                                             c.valid_at(t), dout_t, dh, dc);
+              break;
+            case CellKind::kGru:
+              kernels::gru_backward_step<T>(shape, gx_t, dgates_h, hs + c.prev_slot(t) * BH, c.valid_at(t), dout_t, dh);
+              break;
+            case CellKind::kElman:
+              kernels::rnn_backward_step<T>(shape, gx_t, hs + c.next_slot(t) * BH, c.valid_at(t), dout_t, dh);
+              break;
+          }
+        });
+#pragma omp barrier
+      if (mine && (step + 1 < T_ || need_h0))
+        errors.run([&] {
+          kernels::gemm({false, false, B, u.end - u.begin, GH, GH, H, H}, T(1), dgates_h, w_hh + u.begin, T(1),
+                        dh + u.begin);
+        });
     }
-    if (step + 1 < T_ || need_h0) kernels::gemm(back, T(1), dgates_h, w_hh, T(1), dh);
   }
+  errors.rethrow();
 
   const T* dgx = gx;
   const T* dgh = gh ? gh : gx;

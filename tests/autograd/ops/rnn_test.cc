@@ -10,6 +10,7 @@
 
 #include "autograd/gradcheck.h"
 #include "autograd/tape.h"
+#include "tensor/threads.h"
 
 namespace attend {
 namespace {
@@ -231,9 +232,14 @@ TEST(RnnLayer, FloatMatchesDoubleReferenceOnOddSizes) {
       }
 }
 
-TEST(RnnLayer, FloatGradientsMatchDouble) {
+// Float on two threads (the step loops split the hidden units) against double on one thread.
+TEST(RnnLayer, FloatGradientsOnTwoThreadsMatchDoubleOnOne) {
   Rng rng(22);
-  const int64_t T = 3, B = 33, I = 17, H = 193;  // OpenMP-sized steps
+  const int64_t T = 3, B = 33, I = 17, H = 193;  // OpenMP-sized steps, H not a multiple of 16
+  struct RestoreThreads {
+    int n = num_threads();
+    ~RestoreThreads() { set_num_threads(n); }
+  } restore;
   for (Kind kind : {Kind::kLstm, Kind::kGru, Kind::kElman}) {
     const int64_t G = gates(kind);
     std::vector<Tensor> f = {random_float({T, B, I}, rng, 1.0),  random_float({G * H, I}, rng, 0.2),
@@ -251,6 +257,7 @@ TEST(RnnLayer, FloatGradientsMatchDouble) {
     Tensor gout = random_float({T, B, H}, rng, 1.0);
     for (std::vector<Tensor>* v : {&f, &d}) {
       auto& in = *v;
+      set_num_threads(v == &f ? 2 : 1);
       RnnLayerResult r =
           run_layer(kind, in[0], in[1], in[2], in[3], in[4], in[5], kind == Kind::kLstm ? in[6] : Tensor(), m, true);
       r.out.backward(gout);
