@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "autograd/gradcheck.h"
+#include "autograd/pack.h"
 #include "autograd/tape.h"
 #include "tensor/threads.h"
 
@@ -16,40 +17,11 @@ namespace attend {
 namespace {
 
 using testing::expect_gradients_match;
+using testing::pack;
 using testing::random_input;
 
 enum class Kind { kLstm, kGru, kElman };
 int64_t gates(Kind k) { return k == Kind::kLstm ? 4 : k == Kind::kGru ? 3 : 1; }
-
-// Test-only glue: flattens and joins tensors into one 1-d tensor so one gradient check covers every
-// result of an op; gradients flow back into each part.
-Tensor pack(const std::vector<Tensor>& parts) {
-  int64_t n = 0;
-  for (const Tensor& p : parts) n += p.numel();
-  Tensor y = Tensor::empty({n}, DType::F64);
-  double* yp = y.data<double>();
-  bool grad = false;
-  for (const Tensor& p : parts) {
-    for (double v : p.to_vector<double>()) *yp++ = v;
-    grad = grad || p.requires_grad();
-  }
-  if (grad && grad_enabled()) {
-    y.set_requires_grad();
-    tape().record([parts, y] {
-      Tensor g = y.grad();
-      if (!g.defined()) return;
-      const double* gp = g.data<double>();
-      for (const Tensor& p : parts) {
-        if (p.requires_grad()) {
-          double* d = grad_buffer(p).data<double>();
-          for (int64_t i = 0; i < p.numel(); ++i) d[i] += gp[i];
-        }
-        gp += p.numel();
-      }
-    });
-  }
-  return y;
-}
 
 // ---- scalar double reference, straight from the torch.nn docs ----
 
