@@ -5,6 +5,8 @@
 //             activations into gate gradients in place, and one GEMM carries dh back through W_hh;
 //             after the loop dx, dW_ih, dW_hh and the bias gradients are each one large GEMM / sum
 //             over all T*B rows.
+// The step loops run in one OpenMP region per call with the hidden units split over threads (one
+// barrier per step; see UnitRange below); the forward multiplies pre-packed slices of W_hh.
 // Saved for backward: the gate activations [T,B,G*H] (GRU also W_hn h + b_hn), the hidden states
 // [T+1,B,H] and (LSTM) the cell states [T+1,B,H]. The state buffers hold the initial state in slot 0
 // (slot T when reversed) and the state after time step t in slot t+1 (slot t when reversed), so the
