@@ -6,8 +6,9 @@
 // All state buffers are row-major [B,H]. `valid` ([B], or null = every row valid) marks padded rows:
 // a padded row keeps its state (h_next = h_prev, c_next = c_prev), its output is 0, and in backward its
 // gradients pass straight through the step with zero gate gradients.
-// float runs the fast vecmath activations with a run-time ISA choice and splits big batches over
-// OpenMP; double runs the same code with <cmath>. Plain reference twins are in kernels/ref/rnn_cell.h.
+// float runs the fast vecmath activations with a run-time ISA choice; a whole step (all hidden units)
+// that is big enough is split over OpenMP threads by rows. double runs the same code with <cmath>.
+// Plain reference twins are in kernels/ref/rnn_cell.h.
 #pragma once
 #include <cstdint>
 
@@ -16,6 +17,10 @@ namespace attend::kernels {
 struct RnnStepShape {
   int64_t batch = 0;   // B
   int64_t hidden = 0;  // H
+  // Hidden units [unit_begin, unit_end) of every row to process (unit_end < 0: all). A caller that splits
+  // one step over its own threads gives each a range; such a call runs on the calling thread only.
+  int64_t unit_begin = 0;
+  int64_t unit_end = -1;
 };
 
 // LSTM forward: c' = f*c + i*g, h' = o*tanh(c'), with i,f,o = sigmoid and g = tanh of their pre-activations.

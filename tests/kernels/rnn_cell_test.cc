@@ -45,14 +45,28 @@ struct Case {
   int64_t B, H;
   bool masked;
   double scale;  // of the pre-activations
+  bool split;    // run each step as two calls over unit ranges [0, h) and [h, H)
 };
+
+// Calls kernel(shape) once for the whole step, or once per unit range as a threaded caller would.
+template <class F>
+void run_step(const Case& c, F&& kernel) {
+  if (!c.split) {
+    kernel(RnnStepShape{c.B, c.H});
+    return;
+  }
+  const int64_t h = c.H / 2;
+  kernel(RnnStepShape{c.B, c.H, 0, h});
+  kernel(RnnStepShape{c.B, c.H, h, c.H});
+}
 
 std::vector<Case> cases() {
   std::vector<Case> v;
   for (int64_t B : {1, 7, 33})
     for (int64_t H : {1, 7, 65, 193})
       for (bool masked : {false, true})
-        for (double scale : {3.0, 1e4}) v.push_back({B, H, masked, scale});
+        for (double scale : {3.0, 1e4})
+          for (bool split : {false, true}) v.push_back({B, H, masked, scale, split});
   return v;
 }
 
@@ -84,8 +98,11 @@ void check_lstm(const Case& c, Rng& rng) {
   ref::lstm_forward_step<double>(s, g_ref.data(), bias.data(), h_prev.data(), c_prev.data(), vp, h_ref.data(),
                                  c_ref.data(), out_ref.data());
   std::vector<T> g = as<T>(gates), hn = poison<T>(BH), cn = poison<T>(BH), out = poison<T>(BH);
-  lstm_forward_step<T>(s, g.data(), as<T>(bias).data(), as<T>(h_prev).data(), as<T>(c_prev).data(), vp, hn.data(),
-                       cn.data(), out.data());
+  const std::vector<T> bias_t = as<T>(bias), h_prev_t = as<T>(h_prev), c_prev_t = as<T>(c_prev);
+  run_step(c, [&](const RnnStepShape& r) {
+    lstm_forward_step<T>(r, g.data(), bias_t.data(), h_prev_t.data(), c_prev_t.data(), vp, hn.data(), cn.data(),
+                         out.data());
+  });
   const double tol = tolerance<T>(c.scale);
   expect_close(hn, h_ref, tol, "h_next");
   expect_close(cn, c_ref, tol, "c_next");
@@ -101,8 +118,10 @@ void check_lstm(const Case& c, Rng& rng) {
   ref::lstm_backward_step<double>(s, gb_ref.data(), c_prev.data(), c_ref.data(), vp, dout.data(), dh_ref.data(),
                                   dc_ref.data());
   std::vector<T> gb = as<T>(g_ref), dhv = as<T>(dh), dcv = as<T>(dc);
-  lstm_backward_step<T>(s, gb.data(), as<T>(c_prev).data(), as<T>(c_ref).data(), vp, as<T>(dout).data(), dhv.data(),
-                        dcv.data());
+  const std::vector<T> c_ref_t = as<T>(c_ref), dout_t = as<T>(dout);
+  run_step(c, [&](const RnnStepShape& r) {
+    lstm_backward_step<T>(r, gb.data(), c_prev_t.data(), c_ref_t.data(), vp, dout_t.data(), dhv.data(), dcv.data());
+  });
   expect_close(gb, gb_ref, tol, "gate gradients");
   expect_close(dhv, dh_ref, tol, "dh");
   expect_close(dcv, dc_ref, tol, "dc");
@@ -121,8 +140,11 @@ void check_gru(const Case& c, Rng& rng) {
   ref::gru_forward_step<double>(s, xg_ref.data(), hg_ref.data(), b_ih.data(), b_hh.data(), h_prev.data(), vp,
                                 h_ref.data(), out_ref.data());
   std::vector<T> xgv = as<T>(xg), hgv = as<T>(hg), hn = poison<T>(BH), out = poison<T>(BH);
-  gru_forward_step<T>(s, xgv.data(), hgv.data(), as<T>(b_ih).data(), as<T>(b_hh).data(), as<T>(h_prev).data(), vp,
-                      hn.data(), out.data());
+  const std::vector<T> b_ih_t = as<T>(b_ih), b_hh_t = as<T>(b_hh), h_prev_t = as<T>(h_prev);
+  run_step(c, [&](const RnnStepShape& r) {
+    gru_forward_step<T>(r, xgv.data(), hgv.data(), b_ih_t.data(), b_hh_t.data(), h_prev_t.data(), vp, hn.data(),
+                        out.data());
+  });
   const double tol = tolerance<T>(c.scale);
   expect_close(hn, h_ref, tol, "h_next");
   expect_close(out, out_ref, tol, "out");
@@ -140,7 +162,10 @@ void check_gru(const Case& c, Rng& rng) {
   Vec xb_ref = xg_ref, hb_ref = hg_ref, dh_ref = dh;
   ref::gru_backward_step<double>(s, xb_ref.data(), hb_ref.data(), h_prev.data(), vp, dout.data(), dh_ref.data());
   std::vector<T> xb = as<T>(xg_ref), hb = as<T>(hg_ref), dhv = as<T>(dh);
-  gru_backward_step<T>(s, xb.data(), hb.data(), as<T>(h_prev).data(), vp, as<T>(dout).data(), dhv.data());
+  const std::vector<T> dout_t = as<T>(dout);
+  run_step(c, [&](const RnnStepShape& r) {
+    gru_backward_step<T>(r, xb.data(), hb.data(), h_prev_t.data(), vp, dout_t.data(), dhv.data());
+  });
   expect_close(xb, xb_ref, tol, "input-side gate gradients");
   expect_close(hb, hb_ref, tol, "hidden-side gate gradients");
   expect_close(dhv, dh_ref, tol, "dh");
@@ -157,7 +182,10 @@ void check_elman(const Case& c, Rng& rng) {
   Vec h_ref(BH), out_ref(BH);
   ref::rnn_forward_step<double>(s, pre.data(), bias.data(), h_prev.data(), vp, h_ref.data(), out_ref.data());
   std::vector<T> hn = poison<T>(BH), out = poison<T>(BH);
-  rnn_forward_step<T>(s, as<T>(pre).data(), as<T>(bias).data(), as<T>(h_prev).data(), vp, hn.data(), out.data());
+  const std::vector<T> pre_t = as<T>(pre), bias_t = as<T>(bias), h_prev_t = as<T>(h_prev);
+  run_step(c, [&](const RnnStepShape& r) {
+    rnn_forward_step<T>(r, pre_t.data(), bias_t.data(), h_prev_t.data(), vp, hn.data(), out.data());
+  });
   const double tol = tolerance<T>(c.scale);
   expect_close(hn, h_ref, tol, "h_next");
   expect_close(out, out_ref, tol, "out");
@@ -166,7 +194,10 @@ void check_elman(const Case& c, Rng& rng) {
   Vec gp_ref(BH), dh_ref = dh;
   ref::rnn_backward_step<double>(s, gp_ref.data(), h_ref.data(), vp, dout.data(), dh_ref.data());
   std::vector<T> gp = poison<T>(BH), dhv = as<T>(dh);
-  rnn_backward_step<T>(s, gp.data(), as<T>(h_ref).data(), vp, as<T>(dout).data(), dhv.data());
+  const std::vector<T> h_ref_t = as<T>(h_ref), dout_t = as<T>(dout);
+  run_step(c, [&](const RnnStepShape& r) {
+    rnn_backward_step<T>(r, gp.data(), h_ref_t.data(), vp, dout_t.data(), dhv.data());
+  });
   expect_close(gp, gp_ref, tol, "pre-activation gradient");
   expect_close(dhv, dh_ref, tol, "dh");
 }
@@ -174,7 +205,8 @@ void check_elman(const Case& c, Rng& rng) {
 void for_each_case(void (*check)(const Case&, Rng&)) {
   Rng rng(7);
   for (const Case& c : cases()) {
-    SCOPED_TRACE(::testing::Message() << "B " << c.B << " H " << c.H << " masked " << c.masked << " scale " << c.scale);
+    SCOPED_TRACE(::testing::Message() << "B " << c.B << " H " << c.H << " masked " << c.masked << " scale " << c.scale
+                                      << " split " << c.split);
     check(c, rng);
     if (::testing::Test::HasFatalFailure()) return;
   }
