@@ -13,9 +13,10 @@ PACKAGES=(
   libfmt-dev             # formatting (g++ 12 has no std::format)
   libgtest-dev libbenchmark-dev
 )
-# --with-peer: also Debian's PyTorch (python3-torch, run as /usr/bin/python3), the peer that benchmarks
+# --with-peer: also Debian's PyTorch (python3-torch, run as /usr/bin/python3) with OpenBLAS (without it torch falls
+# back to the reference BLAS and runs 20x slower), the peer that benchmarks
 # compare against and that the safetensors interchange tests read and write files with.
-if [ "${1:-}" = "--with-peer" ] || [ "${ATTEND_WITH_PEER:-0}" = "1" ]; then PACKAGES+=(python3 python3-torch); fi
+if [ "${1:-}" = "--with-peer" ] || [ "${ATTEND_WITH_PEER:-0}" = "1" ]; then PACKAGES+=(python3 python3-torch libopenblas0-pthread); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
