@@ -12,5 +12,7 @@
 #include "autograd/ops/rnn.h"
 #include "autograd/ops/shape.h"
 #include "autograd/ops/softmax.h"
+#include "autograd/ops/sparsemax.h"
+#include "autograd/ops/straight_through.h"
 #include "autograd/ops/unary.h"
 #include "autograd/tape.h"

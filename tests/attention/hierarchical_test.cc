@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -299,7 +298,7 @@ TEST(HierarchicalAttention, ConfigJsonRoundTripAndErrors) {
   EXPECT_THROW(HierarchicalAttention(config(4, 4, 0, 2, 0, DType::F32), rng), Error);
 }
 
-TEST(HierarchicalAttention, TenThousandPositionsFastWithLinearMemory) {
+TEST(HierarchicalAttention, TenThousandPositionsWithLinearMemory) {
   Rng rng(205);
   const int64_t N = 10000, D = 64, H = 64, C = 100;
   HierarchicalAttention att(config(D, H, C, 2, D, DType::F32), rng);
@@ -316,18 +315,13 @@ TEST(HierarchicalAttention, TenThousandPositionsFastWithLinearMemory) {
   x.zero_grad();
 
   const uint64_t before = allocator_stats().bytes_in_use;
-  const auto start = std::chrono::steady_clock::now();
   HierarchicalResult r = att.forward_levels(x, mask, q);
   // Everything the forward keeps alive (outputs and what the tape saved for backward).
   const uint64_t held = allocator_stats().bytes_in_use - before;
   r.context.backward(Tensor::ones({1, 1, D}));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // ~4 ms on an idle machine; the bound leaves room for a loaded one.
-  EXPECT_LT(seconds, 0.5) << "forward + backward at N = 10,000";
   EXPECT_LT(held, static_cast<uint64_t>(8 * (D + H) * N * sizeof(float))) << "an N x N matrix alone is 400 MB";
   EXPECT_TRUE(x.grad().defined());
   EXPECT_EQ(x.grad().at({0, N - 1, 0}), 0.0);  // the masked position gets no gradient
-  RecordProperty("seconds", std::to_string(seconds));
 }
 
 }  // namespace
