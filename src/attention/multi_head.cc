@@ -3,7 +3,6 @@
 #include "attention/multi_head.h"
 
 #include <cmath>
-#include <vector>
 
 #include "autograd/ops.h"
 #include "autograd/ops/masked_softmax.h"
@@ -12,13 +11,21 @@ namespace attend::attention {
 
 namespace {
 
+// Up to three projections split into heads.
+struct Heads {
+  Tensor t[3];
+};
+
 // x [B, T, n * D] (n projections side by side) -> n tensors [B, H, T, Dh], contiguous, from one copy.
-std::vector<Tensor> split_heads(const Tensor& x, int64_t n, int64_t heads) {
+// Views and Shape arguments only (no std::vector), so a warmed-up step makes no heap allocation here.
+Heads split_heads(const Tensor& x, int64_t n, int64_t heads) {
   const int64_t b = x.size(0), t = x.size(1), dh = x.size(2) / (n * heads);
-  const Tensor split = reshape(x, {b, t, n, heads, dh});                   // view
-  const Tensor moved = contiguous(permute(split, {2, 0, 3, 1, 4}));        // [n, B, H, T, Dh]: the one copy
-  std::vector<Tensor> out;
-  for (int64_t i = 0; i < n; ++i) out.push_back(select(moved, 0, i));       // contiguous views
+  Tensor moved = reshape(x, Shape{b, t, n, heads, dh});  // view of [B, T, n, H, Dh]
+  moved = transpose(moved, 1, 3);                        // [B, H, n, T, Dh]
+  moved = transpose(moved, 0, 2);                        // [n, H, B, T, Dh]
+  moved = contiguous(transpose(moved, 1, 2));            // [n, B, H, T, Dh]: the one copy
+  Heads out;
+  for (int64_t i = 0; i < n; ++i) out.t[i] = select(moved, 0, i);  // contiguous views
   return out;
 }
 
@@ -69,19 +76,19 @@ MultiHeadResult MultiHeadAttention::forward(const Tensor& query, const Tensor& k
   // Projections [B, H, T, Dh]: one GEMM for all three in self-attention, one for keys+values when shared.
   Tensor q, k, v;
   if (self && !reuse_memory) {
-    auto qkv = split_heads(linear(query, in_proj_weight_, in_proj_bias_), 3, heads_);
-    q = qkv[0], k = qkv[1], v = qkv[2];
+    const Heads qkv = split_heads(linear(query, in_proj_weight_, in_proj_bias_), 3, heads_);
+    q = qkv.t[0], k = qkv.t[1], v = qkv.t[2];
   } else {
-    q = split_heads(linear(query, w_q, b_q), 1, heads_)[0];
+    q = split_heads(linear(query, w_q, b_q), 1, heads_).t[0];
     if (!reuse_memory) {
       if (keys.impl() == values.impl()) {
-        auto kv = split_heads(linear(keys, w_kv, b_kv), 2, heads_);
-        k = kv[0], v = kv[1];
+        const Heads kv = split_heads(linear(keys, w_kv, b_kv), 2, heads_);
+        k = kv.t[0], v = kv.t[1];
       } else {
         k = split_heads(linear(keys, slice(w_kv, 0, 0, d), b_kv.defined() ? slice(b_kv, 0, 0, d) : Tensor()), 1,
-                        heads_)[0];
+                        heads_).t[0];
         v = split_heads(linear(values, slice(w_kv, 0, d, 2 * d), b_kv.defined() ? slice(b_kv, 0, d, 2 * d) : Tensor()),
-                        1, heads_)[0];
+                        1, heads_).t[0];
       }
     }
   }
@@ -101,7 +108,7 @@ MultiHeadResult MultiHeadAttention::forward(const Tensor& query, const Tensor& k
 
   Tensor weights;
   const Tensor context = scaled_dot_attention_heads(q, k, v, key_mask, causal, need_weights ? &weights : nullptr);
-  const Tensor merged = reshape(permute(context, {0, 2, 1, 3}), {b, tq, d});  // [B, Tq, H * Dh]
+  const Tensor merged = reshape(transpose(context, 1, 2), Shape{b, tq, d});  // [B, Tq, H * Dh]
   return {out_proj_.forward(merged), weights};
 }
 
