@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/module.h"
+#include "tensor/dtype.h"
 #include "tensor/rng.h"
 #include "tensor/tensor.h"
 
@@ -69,6 +70,9 @@ struct AttentionInputs {
   bool causal = false;  // query i sees keys j <= i + (Tk - Tq)
   Tensor query_positions;  // [B, Tq] float: position of each query (local-m centre); undefined = 0..Tq-1
   Tensor prev_weights;     // [B, Tq, Tk]: last step's weights (location-aware); undefined = uniform start
+  // Optional: Attention::prepare_keys(keys) from an earlier call with the same keys and mechanism (a decoder
+  // attending to one encoder output step after step), so the per-key work (W_k k, ...) is done once.
+  Tensor prepared_keys;
 };
 
 struct AttentionResult {
@@ -84,9 +88,19 @@ class Attention : public nn::Module {
  public:
   virtual AttentionResult forward(const AttentionInputs& in, Rng& rng) const = 0;
   virtual const AttentionConfig& config() const = 0;
+  // keys [B, Tk, Dk] -> the mechanism's per-key representation, for AttentionInputs::prepared_keys.
+  virtual Tensor prepare_keys(const Tensor& keys) const { return keys; }
 };
 
 // Builds the mechanism a config describes (parameters initialised from rng).
 std::unique_ptr<Attention> make_attention(const AttentionConfig& config, Rng& rng);
+// The same with parameters in `dtype` (float64 for gradient checks); drawn from rng exactly as above.
+std::unique_ptr<Attention> make_attention(const AttentionConfig& config, Rng& rng, DType dtype);
+
+// The JSON names of the enums ("scaled_dot", "local_p", ...).
+const char* score_name(Score s);
+const char* normalizer_name(Normalizer n);
+const char* window_name(Window w);
+const char* selection_name(Selection s);
 
 }  // namespace attend::attention
