@@ -121,11 +121,8 @@ std::unique_ptr<Attention> make_attention(const AttentionConfig& config, Rng& rn
 }
 
 std::unique_ptr<Attention> make_attention(const AttentionConfig& config, Rng& rng, DType dtype) {
-  // Hard selection (attention/hard.h) and sparsemax are wired in by the lead; see normalise_scores in soft.cc.
-  ATTEND_CHECK(config.selection == Selection::Soft, "attention: selection '{}' is not wired yet",
-               selection_name(config.selection));
-  ATTEND_CHECK(config.normalizer == Normalizer::Softmax, "attention: normalizer '{}' is not wired yet",
-               normalizer_name(config.normalizer));
+  // Every score, normaliser, window and selection goes through SoftAttention: hard selections draw from
+  // its weights (attention/hard.h), sparsemax replaces softmax in normalise_scores.
   return std::make_unique<SoftAttention>(config, rng, dtype);
 }
 

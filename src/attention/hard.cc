@@ -16,15 +16,6 @@ namespace {
 
 constexpr int64_t kNothing = -1;  // a fully masked query selects nothing
 
-const char* selection_name(Selection sel) {
-  switch (sel) {
-    case Selection::Soft: return "soft";
-    case Selection::HardReinforce: return "hard_reinforce";
-    case Selection::HardGumbel: return "hard_gumbel";
-  }
-  return "?";
-}
-
 // The first key with the largest positive weight, or kNothing.
 int64_t argmax_positive(const double* w, int64_t n) {
   int64_t best = kNothing;

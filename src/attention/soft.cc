@@ -1,6 +1,9 @@
 // SoftAttention and the normaliser step.
 #include "attention/soft.h"
 
+#include "attention/hard.h"
+#include "autograd/ops/sparsemax.h"
+
 #include "autograd/ops.h"
 
 namespace attend::attention {
@@ -116,13 +119,17 @@ Tensor SoftAttention::weights(const AttentionInputs& in) const {
   return w;
 }
 
-AttentionResult SoftAttention::forward(const AttentionInputs& in, Rng& /*rng*/) const {
+AttentionResult SoftAttention::forward(const AttentionInputs& in, Rng& rng) const {
   AttentionResult r;
   if (!check_inputs(in, config_)) {
     const int64_t b = in.query.size(0), tq = in.query.size(1), tk = in.keys.size(1);
     r.context = Tensor::zeros({b, tq, in.values.size(2)}, in.values.dtype());
     r.weights = Tensor::zeros({b, tq, tk}, in.query.dtype());
     return r;
+  }
+  if (config_.selection != Selection::Soft) {
+    // Hard: one key per query drawn from the weights (argmax at inference); see attention/hard.h.
+    return hard_select(weights(in), in.values, config_.selection, config_.gumbel_tau, training(), rng);
   }
   r.weights = weights(in);
   r.context = matmul(r.weights, in.values);  // [B, Tq, Tk] x [B, Tk, Dv] -> [B, Tq, Dv]
@@ -133,8 +140,7 @@ Tensor normalise_scores(Normalizer normalizer, const Tensor& scores, const Maske
   switch (normalizer) {
     case Normalizer::Softmax: return masked_softmax(scores, masks);
     case Normalizer::Sparsemax:
-      // Wiring: return normalise_with_masks(scores, masks, [](const Tensor& s) { return sparsemax(s, -1); });
-      ATTEND_FAIL("attention: normalizer 'sparsemax' is not wired yet");
+      return normalise_with_masks(scores, masks, [](const Tensor& s) { return sparsemax(s, -1); });
   }
   ATTEND_FAIL("attention: unknown normalizer {}", static_cast<int>(normalizer));
 }

@@ -1,12 +1,14 @@
 // Every differentiable op in one include. Each family lives in autograd/ops/<family>.{h,cc}.
 #pragma once
 #include "autograd/ops/binary.h"
+#include "autograd/ops/conv1d.h"
 #include "autograd/ops/copy.h"
 #include "autograd/ops/dropout.h"
 #include "autograd/ops/index.h"
 #include "autograd/ops/layer_norm.h"
 #include "autograd/ops/linear.h"
 #include "autograd/ops/loss.h"
+#include "autograd/ops/masked_softmax.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/rnn.h"

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "attention/soft.h"
 #include "attention/test_util.h"
 
 namespace attend::attention {
@@ -75,16 +76,71 @@ TEST(AttentionConfig, BadJsonIsAnErrorNamingTheKey) {
   expect_error_containing([] { AttentionConfig::from_json(json::array()); }, "expected a JSON object");
 }
 
-TEST(MakeAttention, HardSelectionAndSparsemaxAreNotWiredYet) {
+TEST(MakeAttention, HardSelectionsPickOneKeyAndArgmaxAtInference) {
   Rng rng(701);
+  for (Selection sel : {Selection::HardReinforce, Selection::HardGumbel}) {
+    AttentionConfig c;
+    c.score = Score::Dot;
+    c.selection = sel;
+    auto att = make_attention(c, rng);
+    Tensor q = testutil::random_tensor({2, 3, 4}, rng, DType::F32);
+    Tensor k = testutil::random_tensor({2, 5, 4}, rng, DType::F32);
+    Tensor v = testutil::random_tensor({2, 5, 6}, rng, DType::F32);
+    att->train();
+    AttentionResult r = att->forward(qkv(q, k, v), rng);
+    testutil::Values ctx(r.context), vals(v);
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t t = 0; t < 3; ++t) {
+        int matches = 0;  // the context is exactly one value row
+        for (int64_t j = 0; j < 5; ++j) {
+          bool same = true;
+          for (int64_t d = 0; d < 6; ++d) same = same && std::abs(ctx(b, t, d) - vals(b, j, d)) < 1e-6;
+          matches += same;
+        }
+        EXPECT_GE(matches, 1) << selection_name(sel);
+      }
+    EXPECT_TRUE(r.log_prob.defined());
+    // inference: the value row of the soft weights' argmax
+    att->eval();
+    AttentionResult e = att->forward(qkv(q, k, v), rng);
+    const auto* soft = dynamic_cast<const SoftAttention*>(att.get());
+    ASSERT_NE(soft, nullptr);
+    Tensor w = soft->weights(qkv(q, k, v));
+    testutil::Values wv(w), ev(e.context);
+    for (int64_t t = 0; t < 3; ++t) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < 5; ++j)
+        if (wv(0, t, j) > wv(0, t, best)) best = j;
+      for (int64_t d = 0; d < 6; ++d) EXPECT_NEAR(ev(0, t, d), vals(0, best, d), 1e-6);
+    }
+  }
+}
+
+TEST(MakeAttention, SparsemaxGivesExactZerosAndRespectsMasks) {
+  Rng rng(702);
   AttentionConfig c;
-  c.selection = Selection::HardReinforce;
-  expect_error_containing([&] { make_attention(c, rng); }, "selection 'hard_reinforce' is not wired yet");
-  c.selection = Selection::HardGumbel;
-  expect_error_containing([&] { make_attention(c, rng); }, "selection 'hard_gumbel' is not wired yet");
-  c.selection = Selection::Soft;
+  c.score = Score::Dot;
   c.normalizer = Normalizer::Sparsemax;
-  expect_error_containing([&] { make_attention(c, rng); }, "normalizer 'sparsemax' is not wired yet");
+  auto att = make_attention(c, rng);
+  Tensor q = testutil::random_tensor({2, 3, 4}, rng, DType::F32, -3, 3);
+  Tensor k = testutil::random_tensor({2, 9, 4}, rng, DType::F32, -3, 3);
+  AttentionInputs in = qkv(q, k, k);
+  in.key_mask = Tensor::ones({2, 9});
+  for (int64_t j = 6; j < 9; ++j) in.key_mask.data<float>()[9 + j] = 0.f;
+  AttentionResult r = att->forward(in, rng);
+  testutil::Values w(r.weights);
+  int zeros = 0;
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t t = 0; t < 3; ++t) {
+      double sum = 0;
+      for (int64_t j = 0; j < 9; ++j) {
+        sum += w(b, t, j);
+        zeros += w(b, t, j) == 0.0;
+        if (b == 1 && j >= 6) EXPECT_EQ(w(b, t, j), 0.0);
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
+  EXPECT_GT(zeros, 6);  // sharp: more zeros than the masked keys alone
 }
 
 TEST(MakeAttention, Float64BuildHoldsTheFloat32ValuesOfTheSameSeed) {

@@ -227,7 +227,19 @@ TEST(SoftAttention, MaskedNormaliserHelperMatchesMaskedSoftmax) {
   testing::expect_gradients_match(
       [&](const std::vector<Tensor>& v) { return normalise_with_masks(v[0], m, plain_softmax); }, {scores});
   expect_all_near(normalise_scores(Normalizer::Softmax, scores, m), masked_softmax(scores, m), 0.0);
-  expect_error_containing([&] { normalise_scores(Normalizer::Sparsemax, scores, m); }, "not wired yet");
+  // sparsemax through the same helper: rows on the simplex (or all zero), disallowed keys exactly 0
+  Tensor sp = normalise_scores(Normalizer::Sparsemax, scores, m);
+  testutil::Values sv(sp), allowed(masked_softmax_allowed(scores.shape(), scores.dtype(), m));
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t t = 0; t < 3; ++t) {
+      double sum = 0, any = 0;
+      for (int64_t j = 0; j < 5; ++j) {
+        sum += sv(b, t, j);
+        any += allowed(b, t, j);
+        if (allowed(b, t, j) == 0) EXPECT_EQ(sv(b, t, j), 0.0);
+      }
+      EXPECT_NEAR(sum, any > 0 ? 1.0 : 0.0, 1e-12);
+    }
 }
 
 }  // namespace
