@@ -51,11 +51,11 @@ void truncate_metrics(const fs::path& path, int64_t step) {
 
 }  // namespace
 
-std::unique_ptr<models::Seq2SeqNoAttention> train_synthetic(const SyntheticTrainOptions& opt) {
+std::unique_ptr<models::Seq2Seq> train_synthetic(const SyntheticTrainOptions& opt) {
   ATTEND_CHECK(opt.steps >= 0, "train: --steps must be >= 0, got {}", opt.steps);
   ATTEND_CHECK(!opt.resume || !opt.out_dir.empty(), "train: --resume needs --out DIR holding a checkpoint");
   Rng init_rng(opt.seed);
-  auto model = std::make_unique<models::Seq2SeqNoAttention>(opt.model, init_rng);
+  auto model = std::make_unique<models::Seq2Seq>(opt.model, init_rng);
   nn::AdamOptions adam;
   adam.lr = opt.lr;
   nn::Adam optimizer(model->named_parameters(), adam);
@@ -125,15 +125,16 @@ std::unique_ptr<models::Seq2SeqNoAttention> train_synthetic(const SyntheticTrain
   return model;
 }
 
-std::vector<LengthAccuracy> accuracy_by_length(models::Seq2SeqNoAttention& model, const data::SyntheticOptions& task,
+std::vector<LengthAccuracy> accuracy_by_length(models::Seq2Seq& model, const data::SyntheticOptions& task,
                                                const std::vector<int64_t>& lengths, int64_t per_length,
                                                uint64_t seed) {
   model.eval();
   Rng rng(seed);
+  Rng sample_rng(seed + 1);  // hard attention draws nothing at inference (argmax), but the API takes one
   std::vector<LengthAccuracy> out;
   for (int64_t len : lengths) {
     data::SeqBatch b = data::make_synthetic_batch(task, per_length, rng, len);
-    auto hyp = model.greedy(b.src, b.src_mask, 2 * len + 5);
+    auto hyp = model.greedy(b.src, b.src_mask, 2 * len + 5, sample_rng).tokens;
     auto src = b.src.to_vector<int64_t>();
     int64_t seq_ok = 0, tok_ok = 0;
     for (int64_t j = 0; j < per_length; ++j) {

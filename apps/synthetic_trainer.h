@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "data/reversal.h"
-#include "models/seq2seq_baseline.h"
+#include "models/seq2seq.h"
 
 namespace attend::app {
 
@@ -34,10 +34,10 @@ struct LengthAccuracy {
 };
 
 // Trains (or resumes) and returns the model. Writes out_dir/metrics.jsonl and checkpoints when out_dir is set.
-std::unique_ptr<models::Seq2SeqNoAttention> train_synthetic(const SyntheticTrainOptions& opt);
+std::unique_ptr<models::Seq2Seq> train_synthetic(const SyntheticTrainOptions& opt);
 
 // Greedy-decodes `per_length` fresh sequences for every length and scores them.
-std::vector<LengthAccuracy> accuracy_by_length(models::Seq2SeqNoAttention& model, const data::SyntheticOptions& task,
+std::vector<LengthAccuracy> accuracy_by_length(models::Seq2Seq& model, const data::SyntheticOptions& task,
                                                const std::vector<int64_t>& lengths, int64_t per_length,
                                                uint64_t seed);
 
