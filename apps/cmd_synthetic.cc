@@ -21,6 +21,7 @@ struct TrainCli {
   std::string attention = "none";  // a score name, or none
   std::string attention_json;      // further AttentionConfig keys as JSON
   RecallTrainOptions recall;       // --task recall
+  std::vector<int64_t> eval_lengths;  // after training: accuracy at these lengths (JSON lines)
 };
 
 void add_synthetic_options(CLI::App& cmd, TrainCli& c) {
@@ -79,6 +80,10 @@ ATTEND_COMMAND("train", "train a built-in task (--task reverse|copy) with checkp
                  auto c = std::make_shared<TrainCli>();
                  add_synthetic_options(cmd, *c);
                  cmd.add_option("--out", c->opt.out_dir, "run directory: checkpoints and metrics.jsonl (reverse/copy)");
+                 cmd.add_option("--eval-lengths", c->eval_lengths,
+                                "after training, held-out accuracy at these lengths (JSON lines)")
+                     ->delimiter(',')
+                     ->check(CLI::Range(int64_t{1}, int64_t{100000}));
                  cmd.add_option("--model", c->recall.kind, "recall: lstm | hierarchical")
                      ->check(CLI::IsMember({"lstm", "hierarchical"}));
                  cmd.add_option("--length", c->recall.length, "recall: sequence length")
@@ -97,7 +102,15 @@ ATTEND_COMMAND("train", "train a built-in task (--task reverse|copy) with checkp
                    if (c->task == "recall") return run_recall(*c);
                    ATTEND_CHECK(!c->opt.out_dir.empty(), "train: --task {} needs --out DIR", c->task);
                    finalize(*c);
-                   train_synthetic(c->opt);
+                   auto model = train_synthetic(c->opt);
+                   if (!c->eval_lengths.empty()) {
+                     auto acc = accuracy_by_length(*model, c->opt.task, c->eval_lengths, 200, c->opt.seed + 1000);
+                     for (auto& a : acc)
+                       std::printf("{\"attention\":\"%s\",\"length\":%lld,\"sequence_accuracy\":%.4f,"
+                                   "\"token_accuracy\":%.4f}\n",
+                                   c->attention.c_str(), static_cast<long long>(a.length), a.sequence_accuracy,
+                                   a.token_accuracy);
+                   }
                    return 0;
                  });
                });
