@@ -87,7 +87,7 @@ void run_case(const Case& c, uint64_t seed) {
                            dv.data());
 
   const auto qd = widen(q), kd = widen(k), vd = widen(v), dod = widen(dout);
-  std::vector<double> scratch(static_cast<size_t>(ref::attention_scratch_size(s)));
+  std::vector<double> scratch(static_cast<size_t>(ref::attention_backward_scratch_size(s)));
   std::vector<double> o_ref(o.size()), lse_ref(lse.size());
   ref::attention_forward(s, p, qd.data(), kd.data(), vd.data(), o_ref.data(), lse_ref.data(), scratch.data());
   std::vector<double> dq_ref = widen(dq0), dk_ref = widen(dk0), dv_ref = widen(dv0);

@@ -22,8 +22,9 @@ inline int64_t attention_visible_keys(const AttentionShape& s, const AttentionPa
   return n;
 }
 
-// Elements of T that `scratch` must hold for attention_forward / attention_backward.
-inline int64_t attention_scratch_size(const AttentionShape& s) { return 2 * s.q_len * s.kv_len; }
+// Elements of T that `scratch` must hold: one [Tq, Tk] matrix forward, two backward.
+inline int64_t attention_forward_scratch_size(const AttentionShape& s) { return s.q_len * s.kv_len; }
+inline int64_t attention_backward_scratch_size(const AttentionShape& s) { return 2 * s.q_len * s.kv_len; }
 
 namespace detail {
 // P [Tq][Tk] = softmax over the visible keys of scale * q k^T (masked entries 0); lse[i] as in flash.
@@ -46,7 +47,7 @@ void attention_probs(const AttentionShape& s, const AttentionParams& p, int64_t 
 }
 }  // namespace detail
 
-// Writes o and lse (lse may be null). scratch: attention_scratch_size(s) elements.
+// Writes o and lse (lse may be null). scratch: attention_forward_scratch_size(s) elements.
 template <class T>
 void attention_forward(const AttentionShape& s, const AttentionParams& p, const T* q, const T* k, const T* v, T* o,
                        T* lse, T* scratch) {
@@ -59,7 +60,8 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
     }
 }
 
-// Adds the gradients into dq, dk, dv, recomputing P from q and k (independent of the forward's o and lse):
+// Adds the gradients into dq, dk, dv (scratch: attention_backward_scratch_size(s) elements), recomputing
+// P from q and k (independent of the forward's o and lse):
 //   forward was o = P v with P = softmax(scale q k^T + mask) by rows, so
 //   dv = P^T do,  dP = do v^T,  dS = P * (dP - rowsum(P * dP)),  dq = scale dS k,  dk = scale dS^T q.
 template <class T>
