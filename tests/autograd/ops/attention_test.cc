@@ -10,6 +10,7 @@
 
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
+#include "support/alloc_counter.h"
 
 namespace attend {
 namespace {
@@ -143,6 +144,27 @@ TEST(Sdpa, EmptySequences) {
     for (double x : y2.to_vector<double>()) EXPECT_EQ(x, 0.0);
     y2.backward(Tensor::ones(y2.shape(), dt));
     for (double x : q.grad().to_vector<double>()) EXPECT_EQ(x, 0.0);
+  }
+}
+
+TEST(Sdpa, FusedSteadyStateDoesNoHeapAllocation) {
+  // Whole heads per thread (H = 2) and one head split over threads (H = 1): after a warm-up, the
+  // kernels' per-thread scratch and the tensor pool serve every buffer.
+  for (int64_t heads : {2, 1}) {
+    const Inputs in = random_inputs(1, heads, 300, 300, 64, 64, 77);
+    Tensor q = in.q.detach(), k = in.k.detach(), v = in.v.detach();
+    for (Tensor* t : {&q, &k, &v}) t->set_requires_grad();
+    SdpaOptions opt;
+    opt.causal = true;
+    auto step = [&] {
+      for (Tensor* t : {&q, &k, &v}) t->zero_grad();
+      Tensor y = scaled_dot_product_attention(q, k, v, opt);
+      y.backward(in.g);
+    };
+    for (int i = 0; i < 3; ++i) step();
+    const uint64_t before = testing::heap_allocations();
+    for (int i = 0; i < 3; ++i) step();
+    EXPECT_EQ(testing::heap_allocations() - before, 0u) << "heads=" << heads;
   }
 }
 
