@@ -46,8 +46,11 @@ TileFns best_tile_fns() {
   return flash::tile_fns_generic();
 }
 
+// The ISA in use: the widest this CPU has, or ATTEND_FLASH_ISA (avx512, avx2, generic) when that is
+// set to one the CPU supports (to measure the fallbacks).
+TileFns chosen_tile_fns();
 TileFns& tile_fns() {
-  static TileFns fns = best_tile_fns();
+  static TileFns fns = chosen_tile_fns();
   return fns;
 }
 
@@ -115,12 +118,10 @@ void check_shape(const AttentionShape& s, const char* op) {
 
 const char* flash_attention_isa() { return tile_fns().name; }
 
-bool flash_attention_set_isa(const char* name) {
+namespace {
+// The named tile functions if this CPU supports them (they are the best or narrower).
+bool find_tile_fns(const char* name, TileFns* out) {
   const TileFns best = best_tile_fns();
-  if (name == nullptr) {
-    tile_fns() = best;
-    return true;
-  }
   const std::string want = name;
   // Supported: the best one and anything narrower.
   const std::vector<TileFns> order = {
@@ -132,11 +133,25 @@ bool flash_attention_set_isa(const char* name) {
   for (const TileFns& f : order) {
     if (std::string(f.name) == best.name) reachable = true;
     if (reachable && want == f.name) {
-      tile_fns() = f;
+      *out = f;
       return true;
     }
   }
   return false;
+}
+
+TileFns chosen_tile_fns() {
+  TileFns f = best_tile_fns();
+  if (const char* env = std::getenv("ATTEND_FLASH_ISA")) find_tile_fns(env, &f);
+  return f;
+}
+}  // namespace
+
+bool flash_attention_set_isa(const char* name) {
+  TileFns f = best_tile_fns();
+  if (name != nullptr && !find_tile_fns(name, &f)) return false;
+  tile_fns() = f;
+  return true;
 }
 
 void flash_attention_forward(const AttentionShape& s, const AttentionParams& p, const float* q, const float* k,
