@@ -187,10 +187,10 @@ TEST(FlashAttention, CausalWithMoreQueriesThanKeysLeavesEarlyQueriesEmpty) {
 }
 
 TEST(FlashAttention, LongSequences) {
-  // Threads split the heads (B*H = 2) and, for one head, the key tiles (per-thread dQ accumulators).
+  // Threads take whole heads (B*H = 2, dQ added in place) ...
   run_case({.heads = 2, .tq = 1000, .tk = 1000, .dim = 64, .dim_v = 64, .causal = true, .tol = 3e-5}, 500);
-  run_case({.tq = 1000, .tk = 1000, .dim = 80, .dim_v = 80, .tol = 3e-5}, 501);
-  run_case({.tq = 1000, .tk = 1000, .dim = 64, .dim_v = 64, .causal = true, .lengths = {900}, .tol = 3e-5}, 502);
+  // ... or split the key tiles of one head, each adding into its own padded dQ (D = 40: no whole vectors).
+  run_case({.tq = 1000, .tk = 700, .dim = 40, .dim_v = 72, .causal = true, .lengths = {650}, .tol = 3e-5}, 501);
 }
 
 TEST(FlashAttention, HugeLogitsStayFinite) {
