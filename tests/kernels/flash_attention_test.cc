@@ -24,7 +24,8 @@ struct Case {
   int64_t batch = 1, heads = 1, tq = 1, tk = 1, dim = 16, dim_v = 16;
   bool causal = false;
   std::vector<int32_t> lengths = {};  // empty: no padding
-  double input_scale = 1.0;      // multiplies q (and k): 1e2 makes logits of ~1e4
+  double input_scale = 1.0;      // range of q and k: 30 makes q.k of up to ~1e4 at D = 64
+  double scale = 0;              // of the logits; 0: 1/sqrt(D)
   double tol = 2e-5;             // relative to the largest reference magnitude of each array
 };
 
@@ -68,7 +69,7 @@ void run_case(const Case& c, uint64_t seed) {
   Rng rng(seed);
   const AttentionShape s{c.batch, c.heads, c.tq, c.tk, c.dim, c.dim_v};
   AttentionParams p;
-  p.scale = 1.0 / std::sqrt(static_cast<double>(c.dim));
+  p.scale = c.scale != 0 ? c.scale : 1.0 / std::sqrt(static_cast<double>(c.dim));
   p.causal = c.causal;
   p.key_lengths = c.lengths.empty() ? nullptr : c.lengths.data();
   const int64_t bh = c.batch * c.heads;
@@ -194,12 +195,15 @@ TEST(FlashAttention, LongSequences) {
 }
 
 TEST(FlashAttention, HugeLogitsStayFinite) {
-  // |q.k| up to ~1e4 before scaling: float scores carry absolute errors of ~1e-3, hence the looser bound.
+  // q.k up to ~1e4, as logits (scale 1) and scaled by 1/8: nearly one-hot weights. Float scores of 1e4
+  // carry absolute errors of ~1e-3, hence the looser bound against the double reference.
   for_each_isa([] {
     uint64_t seed = 600;
-    for (bool causal : {false, true})
-      run_case({.tq = 65, .tk = 63, .dim = 64, .dim_v = 64, .causal = causal, .input_scale = 30.0, .tol = 2e-2},
-               ++seed);
+    for (double scale : {0.0, 1.0})
+      for (bool causal : {false, true})
+        run_case({.tq = 65, .tk = 63, .dim = 64, .dim_v = 64, .causal = causal, .input_scale = 30.0, .scale = scale,
+                  .tol = 2e-2},
+                 ++seed);
   });
 }
 
