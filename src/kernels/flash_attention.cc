@@ -179,10 +179,11 @@ void flash_attention_forward(const AttentionShape& s, const AttentionParams& p, 
       failed.store(true);
       return;
     }
-    // Latest query tiles first: with causal masking they see the most keys (longest items first).
+    // Head by head, so that the threads stream the same keys and values through the shared cache;
+    // within a head, latest query tiles first (with causal masking they see the most keys).
     for (int64_t it = next.fetch_add(1); it < items; it = next.fetch_add(1)) {
-      const int64_t tile = tiles - 1 - it / bh_count;
-      fns.forward_query_tile(job, it % bh_count, tile * flash::kQueryTile, scratch);
+      const int64_t tile = tiles - 1 - it % tiles;
+      fns.forward_query_tile(job, it / tiles, tile * flash::kQueryTile, scratch);
     }
   };
   if (threads <= 1) {
