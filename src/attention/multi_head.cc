@@ -2,6 +2,8 @@
 // projection.
 #include "attention/multi_head.h"
 
+#include "autograd/ops/attention.h"
+
 #include <cmath>
 
 #include "autograd/ops.h"
@@ -112,6 +114,28 @@ MultiHeadResult MultiHeadAttention::forward(const Tensor& query, const Tensor& k
   return {out_proj_.forward(merged), weights};
 }
 
+namespace {
+// The number of real keys per row when key_mask [B, Tk] is 1...1 0...0 (padding at the end), else undefined.
+Tensor prefix_lengths(const Tensor& key_mask) {
+  const int64_t b = key_mask.size(0), tk = key_mask.size(1);
+  const Tensor dense = contiguous(key_mask);
+  Tensor lengths = Tensor::empty({b}, DType::I64);
+  int64_t* len = lengths.data<int64_t>();
+  const bool prefix = dispatch_float(dense.dtype(), "MultiHeadAttention", [&]<class T>() {
+    const T* m = dense.data<T>();
+    for (int64_t i = 0; i < b; ++i) {
+      int64_t n = 0;
+      while (n < tk && m[i * tk + n] != T(0)) ++n;
+      for (int64_t j = n; j < tk; ++j)
+        if (m[i * tk + j] != T(0)) return false;  // a hole: not a prefix
+      len[i] = n;
+    }
+    return true;
+  });
+  return prefix ? lengths : Tensor();
+}
+}  // namespace
+
 Tensor scaled_dot_attention_heads(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
                                   bool causal, Tensor* weights) {
   const int64_t b = q.size(0), h = q.size(1), tq = q.size(2), tk = k.size(2), dh = q.size(3);
@@ -122,6 +146,16 @@ Tensor scaled_dot_attention_heads(const Tensor& q, const Tensor& k, const Tensor
   if (b == 0 || tq == 0 || tk == 0) {  // nothing to attend to: zero context
     if (weights) *weights = Tensor::zeros({b, h, tq, tk}, q.dtype());
     return Tensor::zeros({b, h, tq, v.size(3)}, q.dtype());
+  }
+  // Without weights to return, the fused flash kernel does the work (float; padding given as key lengths).
+  if (!weights && q.dtype() == DType::F32) {
+    Tensor lengths;
+    if (!key_mask.defined() || (lengths = prefix_lengths(key_mask)).defined()) {
+      SdpaOptions o;
+      o.causal = causal;
+      o.key_lengths = lengths;
+      return scaled_dot_product_attention(q, k, v, o);  // [B, H, Tq, Dh]
+    }
   }
   MaskedSoftmaxOptions masks;
   masks.key_mask = key_mask;

@@ -27,9 +27,10 @@ Tensor checked_lengths(const Tensor& lengths, int64_t batch, int64_t tk) {
   Tensor out = Tensor::empty({batch}, DType::I32);
   int32_t* dst = out.data<int32_t>();
   dispatch_index(lengths.dtype(), kOp, [&]<class I>() {
-    const std::vector<I> values = lengths.to_vector<I>();
+    const Tensor d = dense(lengths);
+    const I* values = d.data<I>();
     for (int64_t b = 0; b < batch; ++b) {
-      const I n = values[static_cast<size_t>(b)];
+      const I n = values[b];
       ATTEND_CHECK(n >= 0 && static_cast<int64_t>(n) <= tk,
                    "{}: key_lengths[{}] = {} is outside [0, Tk = {}] (hint: lengths count valid keys)", kOp, b,
                    static_cast<int64_t>(n), tk);
