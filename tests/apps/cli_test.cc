@@ -43,7 +43,7 @@ int lines(const std::string& s) {
 }
 
 const std::string kSmall = "train --task reverse --vocab 12 --max-length 7 --embed 16 --hidden 24 --batch 16 "
-                           "--threads 2 --quiet --seed 5 ";
+                           "--threads 1 --quiet --seed 5 ";
 
 TEST(Cli, ResumeReproducesTheUninterruptedRun) {
   attend::testing_util::TempDir tmp;
