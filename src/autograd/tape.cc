@@ -58,6 +58,13 @@ Tensor& grad_buffer(const Tensor& t) {
   return impl->grad;
 }
 
+Tensor& grad_buffer_for_overwrite(const Tensor& t, bool* fresh) {
+  TensorImpl* impl = t.impl();
+  *fresh = !impl->grad.defined();
+  if (*fresh) impl->grad = Tensor::empty(t.shape(), t.dtype());
+  return impl->grad;
+}
+
 void Tensor::backward() const {
   ATTEND_CHECK(defined() && numel() == 1, "backward: needs a one-element loss or an explicit gradient, got shape {}",
                defined() ? shape() : Shape{});
@@ -69,14 +76,17 @@ void Tensor::backward(const Tensor& grad_output) const {
   ATTEND_CHECK(grad_output.shape() == shape(), "backward: gradient shape {} differs from tensor shape {}",
                grad_output.shape(), shape());
   ATTEND_CHECK(requires_grad(), "backward: tensor {} does not require grad (no input needed a gradient)", shape());
-  Tensor& g = grad_buffer(*this);
-  Tensor src = grad_output.dtype() == dtype() ? grad_output : grad_output.copy(dtype());
-  Tensor tmp = src.copy();  // contiguous
-  dispatch_float(dtype(), "backward", [&]<class T>() {
-    T* d = g.data<T>();
-    const T* s = tmp.data<T>();
-    for (int64_t i = 0, n = g.numel(); i < n; ++i) d[i] += s[i];
-  });
+  if (!impl()->grad.defined()) {
+    impl()->grad = grad_output.copy(dtype());  // one pass: a dense copy in this tensor's dtype
+  } else {
+    Tensor& g = impl()->grad;
+    Tensor tmp = grad_output.copy(dtype());
+    dispatch_float(dtype(), "backward", [&]<class T>() {
+      T* d = g.data<T>();
+      const T* s = tmp.data<T>();
+      for (int64_t i = 0, n = g.numel(); i < n; ++i) d[i] += s[i];
+    });
+  }
   tape().run_backward();
 }
 

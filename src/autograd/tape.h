@@ -77,5 +77,8 @@ inline bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
 // The gradient buffer of t, created zero-filled (contiguous, t's shape and dtype) on first use.
 // Backward kernels add into it.
 Tensor& grad_buffer(const Tensor& t);
+// Like grad_buffer, but a buffer created here is left uninitialised and *fresh is set: the caller must
+// then overwrite every element (e.g. a GEMM with beta = 0) instead of adding. Saves a zero-fill pass.
+Tensor& grad_buffer_for_overwrite(const Tensor& t, bool* fresh);
 
 }  // namespace attend

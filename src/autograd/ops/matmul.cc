@@ -97,48 +97,52 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
       dispatch_float(a.dtype(), "matmul_backward", [&]<class T>() {
         const T* gp = g.data<T>();
         if (a.requires_grad()) {
-          T* da = grad_buffer(a).template data<T>();
+          bool fresh_a = false;
+          T* da = grad_buffer_for_overwrite(a, &fresh_a).template data<T>();
+          const T beta_a = fresh_a ? T(0) : T(1);  // a new buffer is overwritten, not zero-filled first
           const int64_t lda = trans_a ? m : k;  // row stride of the dense gradient of a
           if (!trans_a) {
             kernels::GemmShape s{false, !B.trans, m, k, n, n, B.ld, lda};
             if (shared_b) {
               s.m = batch * m;
-              kernels::gemm(s, T(1), gp, B.t.template data<T>(), T(1), da);
+              kernels::gemm(s, T(1), gp, B.t.template data<T>(), beta_a, da);
             } else {
-              kernels::gemm_batched(s, batch, T(1), gp, m * n, B.t.template data<T>(), B.batch_stride, T(1), da,
+              kernels::gemm_batched(s, batch, T(1), gp, m * n, B.t.template data<T>(), B.batch_stride, beta_a, da,
                                     m * k);
             }
           } else {
             kernels::GemmShape s{B.trans, true, k, m, n, B.ld, n, lda};
             kernels::gemm_batched(s, batch, T(1), B.t.template data<T>(), shared_b ? 0 : B.batch_stride, gp, m * n,
-                                  T(1), da, m * k);
+                                  beta_a, da, m * k);
           }
         }
         if (b.requires_grad()) {
-          T* db = grad_buffer(b).template data<T>();
+          bool fresh_b = false;
+          T* db = grad_buffer_for_overwrite(b, &fresh_b).template data<T>();
+          const T beta_b = fresh_b ? T(0) : T(1);
           const int64_t ldb = trans_b ? k : n;
           if (!trans_b) {
             kernels::GemmShape s{!A.trans, false, k, n, m, A.ld, n, ldb};
             if (shared_b && !A.trans) {
               s.k = batch * m;
-              kernels::gemm(s, T(1), A.t.template data<T>(), gp, T(1), db);
+              kernels::gemm(s, T(1), A.t.template data<T>(), gp, beta_b, db);
             } else if (shared_b) {
               for (int64_t i = 0; i < batch; ++i)
-                kernels::gemm(s, T(1), A.t.template data<T>() + i * A.batch_stride, gp + i * m * n, T(1), db);
+                kernels::gemm(s, T(1), A.t.template data<T>() + i * A.batch_stride, gp + i * m * n, i == 0 ? beta_b : T(1), db);
             } else {
-              kernels::gemm_batched(s, batch, T(1), A.t.template data<T>(), A.batch_stride, gp, m * n, T(1), db,
+              kernels::gemm_batched(s, batch, T(1), A.t.template data<T>(), A.batch_stride, gp, m * n, beta_b, db,
                                     k * n);
             }
           } else {
             kernels::GemmShape s{true, A.trans, n, k, m, n, A.ld, ldb};
             if (shared_b && !A.trans) {
               s.k = batch * m;
-              kernels::gemm(s, T(1), gp, A.t.template data<T>(), T(1), db);
+              kernels::gemm(s, T(1), gp, A.t.template data<T>(), beta_b, db);
             } else if (shared_b) {
               for (int64_t i = 0; i < batch; ++i)
-                kernels::gemm(s, T(1), gp + i * m * n, A.t.template data<T>() + i * A.batch_stride, T(1), db);
+                kernels::gemm(s, T(1), gp + i * m * n, A.t.template data<T>() + i * A.batch_stride, i == 0 ? beta_b : T(1), db);
             } else {
-              kernels::gemm_batched(s, batch, T(1), gp, m * n, A.t.template data<T>(), A.batch_stride, T(1), db,
+              kernels::gemm_batched(s, batch, T(1), gp, m * n, A.t.template data<T>(), A.batch_stride, beta_b, db,
                                     k * n);
             }
           }
