@@ -55,6 +55,18 @@ decltype(auto) dispatch_float(DType t, const char* op, Fn&& fn) {
   ATTEND_FAIL("{}: expected a floating-point tensor, got {}", op, dtype_name(t));
 }
 
+// Calls fn.template operator()<T>() with T = the element type of any dtype.
+template <class Fn>
+decltype(auto) dispatch_any(DType t, const char* op, Fn&& fn) {
+  switch (t) {
+    case DType::F32: return fn.template operator()<float>();
+    case DType::F64: return fn.template operator()<double>();
+    case DType::I32: return fn.template operator()<int32_t>();
+    case DType::I64: return fn.template operator()<int64_t>();
+  }
+  ATTEND_FAIL("{}: unknown dtype {}", op, static_cast<int>(t));
+}
+
 // Calls fn.template operator()<T>() with T = int32_t or int64_t.
 template <class Fn>
 decltype(auto) dispatch_index(DType t, const char* op, Fn&& fn) {

@@ -46,17 +46,6 @@ void strided_copy(const Src* src, const Shape& shape, const Shape& strides, Dst*
   }
 }
 
-template <class Fn>
-decltype(auto) dispatch_any(DType t, Fn&& fn) {
-  switch (t) {
-    case DType::F32: return fn.template operator()<float>();
-    case DType::F64: return fn.template operator()<double>();
-    case DType::I32: return fn.template operator()<int32_t>();
-    case DType::I64: return fn.template operator()<int64_t>();
-  }
-  ATTEND_FAIL("tensor: unknown dtype");
-}
-
 }  // namespace
 
 TensorImpl* TensorImpl::create() {
@@ -136,7 +125,7 @@ template Tensor Tensor::from<int64_t>(const std::vector<int64_t>&, const Shape&)
 
 Tensor Tensor::arange(int64_t n, DType dtype) {
   Tensor t = empty(Shape{n}, dtype);
-  dispatch_any(dtype, [&]<class T>() {
+  dispatch_any(dtype, "tensor", [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(i);
   });
@@ -188,18 +177,18 @@ double Tensor::at(std::initializer_list<int64_t> index) const {
     off += i * impl_->strides[d];
     ++d;
   }
-  return dispatch_any(dtype(), [&]<class T>() { return static_cast<double>(data<T>()[off]); });
+  return dispatch_any(dtype(), "tensor", [&]<class T>() { return static_cast<double>(data<T>()[off]); });
 }
 
 double Tensor::item() const {
   ATTEND_CHECK(numel() == 1, "tensor: item() of a tensor with {} elements, shape {}", numel(), shape());
-  return dispatch_any(dtype(), [&]<class T>() { return static_cast<double>(data<T>()[0]); });
+  return dispatch_any(dtype(), "tensor", [&]<class T>() { return static_cast<double>(data<T>()[0]); });
 }
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
   std::vector<T> out(static_cast<size_t>(numel()));
-  dispatch_any(dtype(), [&]<class S>() { strided_copy(data<S>(), shape(), strides(), out.data()); });
+  dispatch_any(dtype(), "tensor", [&]<class S>() { strided_copy(data<S>(), shape(), strides(), out.data()); });
   return out;
 }
 template std::vector<float> Tensor::to_vector<float>() const;
@@ -209,15 +198,15 @@ template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 
 Tensor Tensor::copy(DType to) const {
   Tensor out = empty(shape(), to);
-  dispatch_any(dtype(), [&]<class S>() {
-    dispatch_any(to, [&]<class D>() { strided_copy(data<S>(), shape(), strides(), out.data<D>()); });
+  dispatch_any(dtype(), "tensor", [&]<class S>() {
+    dispatch_any(to, "tensor", [&]<class D>() { strided_copy(data<S>(), shape(), strides(), out.data<D>()); });
   });
   return out;
 }
 
 Tensor& Tensor::fill_(double value) {
   ATTEND_CHECK(is_contiguous(), "tensor: fill_ on a non-contiguous view {}", shape());
-  dispatch_any(dtype(), [&]<class T>() {
+  dispatch_any(dtype(), "tensor", [&]<class T>() {
     T* p = data<T>();
     const T v = static_cast<T>(value);
     for (int64_t i = 0, n = numel(); i < n; ++i) p[i] = v;
@@ -228,8 +217,8 @@ Tensor& Tensor::fill_(double value) {
 Tensor& Tensor::copy_from_(const Tensor& src) {
   ATTEND_CHECK(src.shape() == shape(), "tensor: copy_from_ shape mismatch: {} into {}", src.shape(), shape());
   ATTEND_CHECK(is_contiguous(), "tensor: copy_from_ into a non-contiguous view {}", shape());
-  dispatch_any(src.dtype(), [&]<class S>() {
-    dispatch_any(dtype(), [&]<class D>() { strided_copy(src.data<S>(), src.shape(), src.strides(), data<D>()); });
+  dispatch_any(src.dtype(), "tensor", [&]<class S>() {
+    dispatch_any(dtype(), "tensor", [&]<class D>() { strided_copy(src.data<S>(), src.shape(), src.strides(), data<D>()); });
   });
   return *this;
 }

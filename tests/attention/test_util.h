@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "attention/attention.h"
+#include "support/expect_error.h"
 #include "tensor/rng.h"
 #include "tensor/tensor.h"
 
@@ -44,15 +45,7 @@ inline AttentionInputs qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
   return in;
 }
 
-template <class F>
-void expect_error_containing(F&& f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an attend::Error containing \"" << text << "\"";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
+using attend::testing::expect_error_containing;
 
 inline void expect_all_near(const Tensor& a, const Tensor& b, double tol) {
   ASSERT_EQ(a.shape(), b.shape());

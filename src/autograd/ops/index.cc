@@ -15,17 +15,6 @@ namespace {
 
 Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.copy(); }
 
-template <class Fn>
-decltype(auto) dispatch_all(DType t, Fn&& fn) {
-  switch (t) {
-    case DType::F32: return fn.template operator()<float>();
-    case DType::F64: return fn.template operator()<double>();
-    case DType::I32: return fn.template operator()<int32_t>();
-    case DType::I64: return fn.template operator()<int64_t>();
-  }
-  ATTEND_FAIL("index ops: unknown dtype");
-}
-
 std::string position_string(int64_t flat, const Shape& shape) {
   std::vector<int64_t> pos(static_cast<size_t>(shape.ndim()));
   for (int d = shape.ndim() - 1; d >= 0; --d) {
@@ -59,7 +48,7 @@ Tensor index_select_impl(const Tensor& x, int axis, const Tensor& idx, const cha
   const Tensor xd = dense(x);
   const Tensor ids = dense(idx);
   Tensor y = Tensor::empty(out_shape, x.dtype());
-  dispatch_all(x.dtype(), [&]<class T>() {
+  dispatch_any(x.dtype(), "index ops", [&]<class T>() {
     dispatch_index(ids.dtype(), op, [&]<class I>() {
       kernels::index_select_forward(s, xd.data<T>(), ids.data<I>(), y.data<T>());
     });
@@ -137,7 +126,7 @@ Tensor gather(const Tensor& x, int axis, const Tensor& idx) {
   const Tensor xd = dense(x);
   const Tensor ids = dense(idx);
   Tensor y = Tensor::empty(idx.shape(), x.dtype());
-  dispatch_all(x.dtype(), [&]<class T>() {
+  dispatch_any(x.dtype(), "index ops", [&]<class T>() {
     dispatch_index(ids.dtype(), "gather", [&]<class I>() {
       kernels::gather_forward(s, xd.data<T>(), ids.data<I>(), y.data<T>());
     });

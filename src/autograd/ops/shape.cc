@@ -30,17 +30,6 @@ struct ViewGeometry {
   int64_t offset = 0;
 };
 
-template <class Fn>
-decltype(auto) dispatch_all(DType t, Fn&& fn) {
-  switch (t) {
-    case DType::F32: return fn.template operator()<float>();
-    case DType::F64: return fn.template operator()<double>();
-    case DType::I32: return fn.template operator()<int32_t>();
-    case DType::I64: return fn.template operator()<int64_t>();
-  }
-  ATTEND_FAIL("shape ops: unknown dtype");
-}
-
 kernels::StridedLayout layout_of(const Tensor& dst, const Tensor& src) {
   kernels::StridedLayout l;
   l.ndim = dst.ndim();
@@ -54,7 +43,7 @@ kernels::StridedLayout layout_of(const Tensor& dst, const Tensor& src) {
 
 // dst (a view, any layout) = src (same shape and dtype, any layout).
 void copy_into(const Tensor& dst, const Tensor& src) {
-  dispatch_all(dst.dtype(), [&]<class T>() {
+  dispatch_any(dst.dtype(), "shape ops", [&]<class T>() {
     kernels::strided_copy(layout_of(dst, src), src.data<T>(), dst.data<T>());
   });
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/gradcheck.h"
+#include "support/expect_error.h"
 #include "autograd/ops/shape.h"
 #include "tensor/threads.h"
 
@@ -14,15 +15,7 @@ namespace {
 using testing::expect_gradients_match;
 using testing::random_input;
 
-template <class F>
-void expect_error_containing(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error_containing;
 
 GRADCHECK_TEST("index_select", IndexSelectRepeatedIdsEveryAxis) {
   Rng rng(31);

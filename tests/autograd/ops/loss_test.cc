@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "autograd/gradcheck.h"
+#include "support/expect_error.h"
 #include "autograd/ops/shape.h"
 
 namespace attend {
@@ -16,15 +17,7 @@ namespace {
 using testing::expect_gradients_match;
 using testing::random_input;
 
-template <class F>
-void expect_error_containing(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error_containing;
 
 GRADCHECK_TEST("cross_entropy", CrossEntropyEveryReductionSmoothingPadding) {
   Rng rng(101);

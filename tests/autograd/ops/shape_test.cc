@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/gradcheck.h"
+#include "support/expect_error.h"
 #include "autograd/ops/copy.h"
 #include "autograd/tape.h"
 
@@ -15,15 +16,7 @@ namespace {
 using testing::expect_gradients_match;
 using testing::random_input;
 
-template <class F>
-void expect_error_containing(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error_containing;
 
 // 0, 1, 2, ... as float32 in the given shape.
 Tensor iota(const Shape& shape) { return Tensor::arange(shape.numel(), DType::F32).view_as_shape(shape); }
