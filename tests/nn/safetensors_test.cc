@@ -182,7 +182,7 @@ TEST(Safetensors, PyTorchReadsWhatAttendWrites) {
                     {"empty", Tensor::zeros(Shape{2, 0})}},
                    {{"origin", "attend"}});
   const int status = run_python(dir, kPythonReader, path);
-  if (status == kNoTorch) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (apt-get install python3-torch)";
+  if (status == kNoTorch) FAIL() << "/usr/bin/python3 cannot import torch: run scripts/install-deps.sh --with-peer";
   EXPECT_EQ(status, 0) << "the Python check failed (see its output above)";
 }
 
@@ -213,7 +213,7 @@ TEST(Safetensors, AttendReadsWhatPyTorchWrites) {
   TempDir dir;
   const std::string path = dir.file("python.safetensors");
   const int status = run_python(dir, kPythonWriter, path);
-  if (status == kNoTorch) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (apt-get install python3-torch)";
+  if (status == kNoTorch) FAIL() << "/usr/bin/python3 cannot import torch: run scripts/install-deps.sh --with-peer";
   ASSERT_EQ(status, 0) << "the Python writer failed (see its output above)";
   const SafetensorsFile f = load_safetensors(path);
   EXPECT_EQ(f.metadata.at("format"), "pt");
