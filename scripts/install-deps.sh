@@ -12,6 +12,11 @@ PACKAGES=(
   libcli11-dev           # command line
   libfmt-dev             # formatting (g++ 12 has no std::format)
   libgtest-dev libbenchmark-dev
+  libsentencepiece-dev   # subword vocabularies (trained on the training split only)
+  libsword-dev           # reading the SWORD Bible modules
+  libstb-dev             # stb_image_write + stb_easy_font: PNG heatmaps with labels
+  festlex-cmu            # CMUdict (data: /usr/share/festival/dicts/cmu/cmudict-0.4.out)
+  sword-text-sparv sword-text-kjv  # Reina-Valera 1909 and King James with Strong's numbers
 )
 # --with-peer: also Debian's PyTorch (python3-torch, run as /usr/bin/python3) with OpenBLAS (without it torch falls
 # back to the reference BLAS and runs 20x slower), the peer that benchmarks
