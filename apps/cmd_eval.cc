@@ -46,6 +46,9 @@ int run_eval_bleu(const BleuCli& c) {
   for (const std::string& path : c.refs) {
     ref_streams.push_back(eval::read_lines(path, "reference file"));
     check_same_lines("bleu", c.hyp, hyps.size(), path, ref_streams.back().size());
+    // As the sacrebleu command does: right-strip reference lines, so a blank line is an empty reference
+    // (the scores do not change: BLEU right-strips and chrF drops whitespace anyway).
+    for (std::string& line : ref_streams.back()) line.resize(eval::rstrip_whitespace(line).size());
   }
   for (size_t i = 0; i < hyps.size(); ++i) {
     bool any = false;

@@ -106,7 +106,7 @@ TEST(CliEval, MissingFileIsNamed) {
 TEST(CliEval, EmptyReferenceLineIsRefused) {
   TempDir tmp;
   write_bytes(tmp.file("hyp.txt"), "a b\nc d\n");
-  write_bytes(tmp.file("ref.txt"), "a b\n\n");
+  write_bytes(tmp.file("ref.txt"), "a b\n \t\r\n");  // blank after right-stripping, as sacrebleu reads it
   const RunResult r = run("eval bleu --hyp " + tmp.file("hyp.txt") + " --ref " + tmp.file("ref.txt"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(lines(r.out), 1) << r.out;
