@@ -1,0 +1,204 @@
+// `attend eval`: scores of hypothesis files against references. Subcommands:
+//   attend eval bleu --hyp FILE --ref FILE [--ref FILE2 ...] [--json]   corpus BLEU and chrF (sacreBLEU's defaults)
+//   attend eval per  --hyp FILE --ref FILE [--json]                     phoneme and word error rates (G2P)
+//   attend eval aer  --hyp FILE --gold FILE [--tagged FILE] [--json]    alignment error rate (Pharaoh files)
+// Each subcommand is added by add_eval_subcommands(); a new way to evaluate (a trained model on a split, say)
+// is one more add_eval_* function listed there, or options on `eval` itself handled in the command's action.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "command.h"
+#include "eval/aer.h"
+#include "eval/bleu.h"
+#include "eval/chrf.h"
+#include "eval/edit_distance.h"
+#include "eval/text.h"
+
+namespace attend::app {
+namespace {
+
+// The action of the subcommand that was chosen on the command line (empty when none was).
+using EvalAction = std::shared_ptr<std::function<int()>>;
+
+void print_json(const nlohmann::ordered_json& j) { std::printf("%s\n", j.dump().c_str()); }
+
+// Checks that two files hold one line per sentence each.
+void check_same_lines(const char* cmd, const std::string& a_path, size_t a_lines, const std::string& b_path,
+                      size_t b_lines) {
+  ATTEND_CHECK(a_lines == b_lines, "eval {}: {} has {} lines but {} has {} lines", cmd, a_path, a_lines, b_path,
+               b_lines);
+}
+
+// ---- attend eval bleu -------------------------------------------------------------------------------
+struct BleuCli {
+  std::string hyp;
+  std::vector<std::string> refs;
+  bool json = false;
+};
+
+int run_eval_bleu(const BleuCli& c) {
+  const std::vector<std::string> hyps = eval::read_lines(c.hyp, "hypothesis file");
+  std::vector<std::vector<std::string>> ref_streams;
+  for (const std::string& path : c.refs) {
+    ref_streams.push_back(eval::read_lines(path, "reference file"));
+    check_same_lines("bleu", c.hyp, hyps.size(), path, ref_streams.back().size());
+    // As the sacrebleu command does: right-strip reference lines, so a blank line is an empty reference
+    // (the scores do not change: BLEU right-strips and chrF drops whitespace anyway).
+    for (std::string& line : ref_streams.back()) line.resize(eval::rstrip_whitespace(line).size());
+  }
+  for (size_t i = 0; i < hyps.size(); ++i) {
+    bool any = false;
+    for (const auto& s : ref_streams) any = any || !s[i].empty();
+    ATTEND_CHECK(any, "eval bleu: line {} of {} is empty (sacreBLEU does not score against an empty reference)",
+                 i + 1, c.refs.size() == 1 ? c.refs[0] : "every reference file");
+  }
+  const eval::BleuResult bleu = eval::corpus_bleu(hyps, ref_streams);
+  const eval::ChrfResult chrf = eval::corpus_chrf(hyps, ref_streams);
+  if (c.json) {
+    nlohmann::ordered_json j;
+    j["bleu"] = bleu.bleu;
+    j["chrf"] = chrf.chrf;
+    j["bp"] = bleu.bp;
+    j["ratio"] = bleu.ratio;
+    j["hyp_len"] = bleu.hyp_len;
+    j["ref_len"] = bleu.ref_len;
+    j["sentences"] = static_cast<int64_t>(hyps.size());
+    j["precisions"] = bleu.precisions;
+    j["matches"] = bleu.matches;
+    j["totals"] = bleu.totals;
+    j["references"] = c.refs.size();
+    print_json(j);
+  } else {
+    std::printf("%s chrF2 = %.2f (%zu sentences, %zu reference%s)\n", bleu.to_string().c_str(), chrf.chrf,
+                hyps.size(), c.refs.size(), c.refs.size() == 1 ? "" : "s");
+  }
+  return 0;
+}
+
+void add_eval_bleu(CLI::App& eval, const EvalAction& chosen) {
+  auto c = std::make_shared<BleuCli>();
+  CLI::App* sub = eval.add_subcommand("bleu", "corpus BLEU and chrF of a hypothesis file (sacreBLEU defaults: 13a, exp smoothing; chrF2)");
+  sub->add_option("--hyp", c->hyp, "hypotheses, one detokenized sentence per line")->required();
+  sub->add_option("--ref", c->refs, "references, one per line; repeat --ref for several references")->required();
+  sub->add_flag("--json", c->json, "one JSON line");
+  sub->callback([chosen, c] { *chosen = [c] { return run_eval_bleu(*c); }; });
+}
+
+// ---- attend eval per --------------------------------------------------------------------------------
+struct PerCli {
+  std::string hyp;
+  std::string ref;
+  bool json = false;
+};
+
+int run_eval_per(const PerCli& c) {
+  const std::vector<std::string> hyps = eval::read_lines(c.hyp, "hypothesis file");
+  const std::vector<std::string> refs = eval::read_lines(c.ref, "reference file");
+  check_same_lines("per", c.hyp, hyps.size(), c.ref, refs.size());
+  eval::G2pScorer scorer;
+  for (size_t i = 0; i < hyps.size(); ++i) {
+    std::vector<std::string> h, r;
+    for (std::string_view t : eval::split_whitespace(hyps[i])) h.emplace_back(t);
+    for (std::string_view t : eval::split_whitespace(refs[i])) r.emplace_back(t);
+    ATTEND_CHECK(!r.empty(), "eval per: line {} of {} has no phonemes", i + 1, c.ref);
+    scorer.add(h, r);
+  }
+  const eval::G2pScore s = scorer.result();
+  if (c.json) {
+    nlohmann::ordered_json j;
+    j["per"] = s.per;
+    j["wer"] = s.wer;
+    j["phoneme_errors"] = s.phoneme_errors;
+    j["ref_phonemes"] = s.ref_phonemes;
+    j["word_errors"] = s.word_errors;
+    j["words"] = s.words;
+    print_json(j);
+  } else {
+    std::printf("PER = %.2f%% (%lld/%lld phonemes) WER = %.2f%% (%lld/%lld words)\n", s.per,
+                static_cast<long long>(s.phoneme_errors), static_cast<long long>(s.ref_phonemes), s.wer,
+                static_cast<long long>(s.word_errors), static_cast<long long>(s.words));
+  }
+  return 0;
+}
+
+void add_eval_per(CLI::App& eval, const EvalAction& chosen) {
+  auto c = std::make_shared<PerCli>();
+  CLI::App* sub = eval.add_subcommand("per", "phoneme and word error rates of a G2P hypothesis file");
+  sub->add_option("--hyp", c->hyp, "hypotheses: one word per line, space-separated phonemes")->required();
+  sub->add_option("--ref", c->ref, "references: one word per line, space-separated phonemes")->required();
+  sub->add_flag("--json", c->json, "one JSON line");
+  sub->callback([chosen, c] { *chosen = [c] { return run_eval_per(*c); }; });
+}
+
+// ---- attend eval aer --------------------------------------------------------------------------------
+struct AerCli {
+  std::string hyp;
+  std::string gold;
+  std::string tagged;
+  bool json = false;
+};
+
+int run_eval_aer(const AerCli& c) {
+  const std::vector<eval::Alignment> hyps = eval::read_pharaoh_file(c.hyp);
+  const std::vector<eval::Alignment> gold = eval::read_pharaoh_file(c.gold);
+  check_same_lines("aer", c.hyp, hyps.size(), c.gold, gold.size());
+  std::vector<eval::TaggedWords> tagged;
+  if (!c.tagged.empty()) {
+    tagged = eval::read_tagged_words_file(c.tagged);
+    check_same_lines("aer", c.gold, gold.size(), c.tagged, tagged.size());
+  }
+  const eval::AerScore s = eval::score_alignments(hyps, gold, tagged);
+  if (c.json) {
+    nlohmann::ordered_json j;
+    j["aer"] = s.aer;
+    j["precision"] = s.precision;
+    j["recall"] = s.recall;
+    j["hyp_links"] = s.hyp_links;
+    j["sure_links"] = s.sure_links;
+    j["possible_links"] = s.possible_links;
+    j["sentences"] = s.sentences;
+    print_json(j);
+  } else {
+    std::printf("AER = %.4f precision = %.4f recall = %.4f (%lld hypothesis links, %lld sure, %lld possible, %lld sentences)\n",
+                s.aer, s.precision, s.recall, static_cast<long long>(s.hyp_links),
+                static_cast<long long>(s.sure_links), static_cast<long long>(s.possible_links),
+                static_cast<long long>(s.sentences));
+  }
+  return 0;
+}
+
+void add_eval_aer(CLI::App& eval, const EvalAction& chosen) {
+  auto c = std::make_shared<AerCli>();
+  CLI::App* sub = eval.add_subcommand("aer", "alignment error rate of Pharaoh alignments (i-j sure, i?j possible, 0-based)");
+  sub->add_option("--hyp", c->hyp, "hypothesis alignments, one sentence per line")->required();
+  sub->add_option("--gold", c->gold, "gold alignments: i-j sure links, i?j possible links")->required();
+  sub->add_option("--tagged", c->tagged,
+                  "gold-eligible words per sentence ('0 1 4 ||| 0 2'); hypothesis links touching other words are ignored");
+  sub->add_flag("--json", c->json, "one JSON line");
+  sub->callback([chosen, c] { *chosen = [c] { return run_eval_aer(*c); }; });
+}
+
+// Every subcommand of `attend eval`. Add another here.
+void add_eval_subcommands(CLI::App& eval, const EvalAction& chosen) {
+  add_eval_bleu(eval, chosen);
+  add_eval_per(eval, chosen);
+  add_eval_aer(eval, chosen);
+}
+
+ATTEND_COMMAND("eval", "score hypothesis files: BLEU and chrF (bleu), PER and WER (per), AER (aer)",
+               [](CLI::App& cmd) {
+                 auto chosen = std::make_shared<std::function<int()>>();
+                 cmd.require_subcommand(0, 1);
+                 add_eval_subcommands(cmd, chosen);
+                 return [chosen]() -> int {
+                   ATTEND_CHECK(*chosen, "eval: say what to score: attend eval bleu|per|aer (see attend eval --help)");
+                   return (*chosen)();
+                 };
+               });
+
+}  // namespace
+}  // namespace attend::app
