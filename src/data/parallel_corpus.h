@@ -1,7 +1,8 @@
 // Parallel text: a source file and a target file with one sentence per line, line i of one translating line
 // i of the other. Reading checks the line counts agree; tokenising drops empty pairs and pairs longer than
 // a limit (either side), and counts what it dropped. The kept examples remember their 0-based line
-// (Example::index), so outputs can be written back to the right line.
+// (Example::index), so outputs can be written back to the right line (a dropped line has no Example: a
+// writer fills it, e.g. with an empty line, up to CorpusStats::lines).
 #pragma once
 #include <cstdint>
 #include <functional>

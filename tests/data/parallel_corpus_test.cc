@@ -2,6 +2,7 @@
 // unknown counts, CRLF files, and the subword tokenizer hook.
 #include "data/parallel_corpus.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "data/vocab.h"
@@ -20,7 +21,7 @@ TEST(ParallelCorpus, LineCountMismatchNamesFilesAndCounts) {
   testing_util::write_bytes(tmp.file("s"), "a\nb\nc\n");
   testing_util::write_bytes(tmp.file("t"), "x\ny\n");
   testing::expect_error_containing([&] { read_parallel_lines(tmp.file("s"), tmp.file("t")); },
-                                   "'" + tmp.file("s") + "' has 3 lines but '" + tmp.file("t") + "' has 2");
+                                   fmt::format("'{}' has 3 lines but '{}' has 2", tmp.file("s"), tmp.file("t")));
   testing::expect_error_containing([&] { read_parallel_lines(tmp.file("s"), tmp.file("none")); },
                                    "cannot open '" + tmp.file("none") + "'");
 }
