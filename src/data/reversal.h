@@ -4,15 +4,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "data/batch.h"
 #include "tensor/rng.h"
 #include "tensor/tensor.h"
 
 namespace attend::data {
 
-// Token ids shared by the synthetic tasks.
-inline constexpr int64_t kPad = 0;
-inline constexpr int64_t kBos = 1;
-inline constexpr int64_t kEos = 2;
+// The synthetic tasks use the special ids of data/batch.h (kPad, kBos, kEos) and have no unknowns, so their
+// symbols start at 3.
 inline constexpr int64_t kFirstSymbol = 3;
 
 enum class SyntheticTask { Reverse, Copy };
@@ -22,17 +21,6 @@ struct SyntheticOptions {
   int64_t vocab = 20;       // including the 3 special ids
   int64_t min_length = 1;
   int64_t max_length = 10;
-};
-
-// A padded, time-major batch for teacher-forced training.
-struct SeqBatch {
-  Tensor src;          // [Ts, B] int64, padded with kPad
-  Tensor src_mask;     // [Ts, B] float 1 = token, 0 = pad
-  Tensor tgt_in;       // [Tt, B] int64: kBos then the target (teacher forcing input)
-  Tensor tgt_out;      // [Tt, B] int64: the target then kEos, padded with kPad
-  Tensor tgt_mask;     // [Tt, B] float
-  std::vector<int64_t> lengths;  // source length per example
-  int64_t tokens = 0;  // source + target tokens (without padding)
 };
 
 // Draws one batch; each example's length is uniform in [min_length, max_length] unless `length` > 0.

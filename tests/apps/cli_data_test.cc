@@ -1,0 +1,98 @@
+// `attend data`: the cmudict subcommand on the real festlex-cmu file (files and counts agree with
+// stats.json), and the one-line errors for a missing dictionary and a missing subcommand.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/temp_dir.h"
+
+namespace {
+
+struct RunResult {
+  int exit_code;
+  std::string out;  // stdout + stderr
+};
+
+RunResult run(const std::string& args) {
+  std::string cmd = std::string(ATTEND_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+int64_t count_lines(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  int64_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) ++n;
+  return n;
+}
+
+int lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST(CliData, CmudictWritesSplitsMatchingItsStats) {
+  attend::testing_util::TempDir tmp;
+  const auto out = tmp.path() / "g2p";
+  RunResult r = run("data cmudict --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(attend::testing_util::read_bytes((out / "stats.json").string()));
+  int64_t total = 0, words = 0;
+  for (const char* k : {"train", "dev", "test"}) {
+    const int64_t n = j["splits"][k]["pronunciations"].get<int64_t>();
+    EXPECT_EQ(count_lines(out / (std::string(k) + ".src")), n) << k;
+    EXPECT_EQ(count_lines(out / (std::string(k) + ".tgt")), n) << k;
+    EXPECT_EQ(count_lines(out / (std::string(k) + ".nostress.tgt")), n) << k;
+    total += n;
+    words += j["splits"][k]["words"].get<int64_t>();
+  }
+  EXPECT_EQ(total, j["pronunciations"].get<int64_t>());
+  EXPECT_EQ(words, j["words"].get<int64_t>());
+  EXPECT_GT(words, 100000);
+  EXPECT_EQ(j["parsed"].get<int64_t>() + j["malformed"].get<int64_t>(), j["entries"].get<int64_t>());
+  EXPECT_EQ(j["parsed"].get<int64_t>() - j["duplicates_dropped"].get<int64_t>(), total);
+  // The printed summary carries the same numbers.
+  EXPECT_NE(r.out.find(std::to_string(j["words"].get<int64_t>()) + " words, " + std::to_string(total) + " pronunciations"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(std::to_string(j["malformed"].get<int64_t>()) + " malformed"), std::string::npos) << r.out;
+}
+
+TEST(CliData, MissingDictionaryGivesOneLineWithTheHint) {
+  attend::testing_util::TempDir tmp;
+  RunResult r = run("data cmudict --out " + tmp.file("o") + " --dict " + tmp.file("none.out"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("apt-get install festlex-cmu"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(tmp.file("none.out")), std::string::npos) << r.out;
+}
+
+TEST(CliData, DataNeedsASubcommandAndIsBuilt) {
+  RunResult r = run("data");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+  EXPECT_EQ(r.out.find("not built yet"), std::string::npos) << r.out;
+  // The help line of `data` is the registered command, not the planned placeholder.
+  RunResult help = run("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  const auto at = help.out.find("  data");
+  ASSERT_NE(at, std::string::npos) << help.out;
+  const std::string line = help.out.substr(at, help.out.find('\n', at) - at);
+  EXPECT_EQ(line.find("not built yet"), std::string::npos) << line;
+  RunResult sub = run("data --help");
+  EXPECT_NE(sub.out.find("cmudict"), std::string::npos) << sub.out;
+}
+
+}  // namespace
