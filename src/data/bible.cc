@@ -133,7 +133,8 @@ BibleCorpus read_bible(const BibleOptions& opt) {
   // libsword logs to stderr; the library never prints, and failures surface as attend::Error.
   sword::SWLog::getSystemLog()->setLogLevel(0);
   if (!opt.sword_path.empty())
-    ATTEND_CHECK(std::filesystem::is_directory(opt.sword_path), "bible: SWORD library folder {} does not exist (leave the path out for the system modules; {})",
+    ATTEND_CHECK(std::filesystem::is_directory(opt.sword_path),
+                 "bible: SWORD library folder {} does not exist (leave it out for the system's modules; {})",
                  opt.sword_path, kInstallHint);
   std::unique_ptr<sword::SWMgr> mgr =
       opt.sword_path.empty() ? std::make_unique<sword::SWMgr>()

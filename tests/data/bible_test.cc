@@ -322,7 +322,8 @@ TEST(BibleCorpusFiles, AreAlignedConsistentAndDeterministic) {
     EXPECT_EQ(tgt_words, js["tgt_words"].get<int64_t>()) << split;
   }
   EXPECT_EQ(static_cast<int64_t>(refs.size()), stats["kept"].get<int64_t>());
-  EXPECT_EQ(stats["kept"].get<int64_t>() + stats["skipped"]["total"].get<int64_t>(), stats["verse_keys"].get<int64_t>());
+  EXPECT_EQ(stats["kept"].get<int64_t>() + stats["skipped"]["total"].get<int64_t>(),
+            stats["verse_keys"].get<int64_t>());
   EXPECT_EQ(read_bytes(a + "/stats.json"), read_bytes(b + "/stats.json"));
   EXPECT_EQ(nlohmann::json::parse(read_bytes(a + "/stats.json")), stats);
   EXPECT_EQ(stats["skipped"]["by_reason"]["missing_src"]["first"][0], "Job 38:39");
