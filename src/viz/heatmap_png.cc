@@ -21,6 +21,9 @@ constexpr int kBarWidth = 14;
 constexpr int kMinBarHeight = 120;
 constexpr float kTicks[] = {1.0f, 0.5f, 0.0f};
 constexpr const char* kTickLabels[] = {"1", "0.5", "0"};
+constexpr size_t kMaxTitleChars = 80;  // longer titles are cut so that they do not widen the image
+
+std::string title_text(const AlignmentView& v) { return truncate_label(v.title, kMaxTitleChars, "..."); }
 
 std::string label_text(const std::string& token, const PngHeatmapOptions& opt) {
   return truncate_label(token, opt.max_label_chars, "...");
@@ -80,7 +83,7 @@ PngLayout png_layout(const AlignmentView& v, const PngHeatmapOptions& opt) {
 
   int tick_w = 0;
   for (const char* t : kTickLabels) tick_w = std::max(tick_w, text_width(t) * kTickScale);
-  const int title_w = v.title.empty() ? 0 : text_width(v.title) * kTitleScale;
+  const int title_w = v.title.empty() ? 0 : text_width(title_text(v)) * kTitleScale;
   L.width = std::max(L.bar_x + L.bar_w + 8 + tick_w + kMargin, 2 * kMargin + title_w);
   L.height = std::max(L.grid_y + L.rows * L.cell + 1, L.bar_y + L.bar_h + kGlyphHeight * kTickScale / 2) + kMargin;
   return L;
@@ -89,7 +92,7 @@ PngLayout png_layout(const AlignmentView& v, const PngHeatmapOptions& opt) {
 RgbImage render_heatmap_image(const AlignmentView& v, const PngHeatmapOptions& opt) {
   const PngLayout L = png_layout(v, opt);
   RgbImage img(L.width, L.height, kBackground);
-  if (!v.title.empty()) draw_text(img, kMargin, L.title_y, v.title, kTitleScale, kTextColor);
+  if (!v.title.empty()) draw_text(img, kMargin, L.title_y, title_text(v), kTitleScale, kTextColor);
 
   // Frame, then the cells.
   img.fill_rect(L.grid_x - 1, L.grid_y - 1, L.grid_x + L.cols * L.cell + 1, L.grid_y + L.rows * L.cell + 1,

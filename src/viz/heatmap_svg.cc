@@ -20,6 +20,7 @@ constexpr int kBarGap = 16;
 constexpr int kBarWidth = 14;
 constexpr int kMinBarHeight = 120;
 constexpr int kTickPx = 11;
+constexpr size_t kMaxTitleChars = 100;  // the drawn title; the svg's <title> keeps it whole
 
 // Sans-serif glyphs average a little over half the font size; 0.62 leaves room for wide ones.
 int estimated_width(std::string_view text, int font_px) {
@@ -61,8 +62,8 @@ SvgLayout svg_layout(const AlignmentView& v, const SvgHeatmapOptions& opt) {
   L.bar_w = kBarWidth;
   L.bar_h = std::max(L.rows * L.cell, kMinBarHeight);
   const int tick_w = estimated_width("0.5", kTickPx);
-  L.width =
-      std::max(L.bar_x + L.bar_w + 6 + tick_w + kMargin, titled ? 2 * kMargin + estimated_width(v.title, kTitlePx) : 0);
+  L.width = std::max(L.bar_x + L.bar_w + 6 + tick_w + kMargin,
+                     titled ? 2 * kMargin + estimated_width(truncate_label(v.title, kMaxTitleChars), kTitlePx) : 0);
   L.height = std::max(L.grid_y + L.rows * L.cell, L.bar_y + L.bar_h + kTickPx / 2) + kMargin;
   return L;
 }
@@ -95,7 +96,8 @@ std::string heatmap_svg(const AlignmentView& v, const SvgHeatmapOptions& opt) {
     append_format(s,
                   R"(<text class="title" x="{}" y="{}" font-size="{}" font-weight="bold" fill="{}">{}</text>)"
                   "\n",
-                  kMargin, kMargin + kTitlePx, kTitlePx, hex(kTextColor), xml_escape(v.title));
+                  kMargin, kMargin + kTitlePx, kTitlePx, hex(kTextColor),
+                  xml_escape(truncate_label(v.title, kMaxTitleChars)));
 
   // Cells, framed.
   append_format(s,

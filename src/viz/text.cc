@@ -212,9 +212,12 @@ std::string truncate_label(std::string_view s, size_t max_chars, std::string_vie
     for (char32_t c : cps) out += encode_utf8(c);
     return out;
   }
+  // Keep what fits beside the ellipsis; an ellipsis longer than the limit is itself cut.
+  const std::vector<char32_t> dots = decode_utf8(ellipsis);
+  const size_t keep = max_chars > dots.size() ? max_chars - dots.size() : 0;
   std::string out;
-  for (size_t i = 0; i + 1 < max_chars; ++i) out += encode_utf8(cps[i]);
-  if (max_chars > 0) out += ellipsis;
+  for (size_t i = 0; i < keep; ++i) out += encode_utf8(cps[i]);
+  for (size_t i = 0; i < dots.size() && keep + i < max_chars; ++i) out += encode_utf8(dots[i]);
   return out;
 }
 

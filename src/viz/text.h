@@ -26,7 +26,8 @@ std::string xml_escape(std::string_view s);
 // ¿->?, SentencePiece's ▁ -> _), whitespace to a space, and anything else to '?'.
 std::string ascii_fold(std::string_view s);
 
-// At most `max_chars` code points: longer text keeps its first max_chars-1 and ends in `ellipsis`.
+// At most `max_chars` code points: longer text keeps its beginning and ends in `ellipsis`, the whole being
+// max_chars long. Ill-formed UTF-8 comes back as U+FFFD.
 std::string truncate_label(std::string_view s, size_t max_chars, std::string_view ellipsis = "\u2026");
 
 // fmt::format appended to `out` (the format string is checked at compile time).

@@ -221,6 +221,15 @@ TEST(VizHeatmapPng, SixtyBySixtyFitsAndHugeMatricesDropLabels) {
   EXPECT_EQ(decode(heatmap_png(tall)).height, T.height);
 }
 
+TEST(VizHeatmapPng, LongTitlesAreCut) {
+  AlignmentView v = view_3x4();
+  const int narrow = png_layout(v).width;
+  v.title = std::string(300, 'W');
+  const PngLayout L = png_layout(v);
+  EXPECT_EQ(L.width, 2 * 10 + text_width(std::string(77, 'W') + "...") * 2);  // 80 chars with the dots
+  EXPECT_GT(L.width, narrow);
+}
+
 TEST(VizHeatmapPng, BadInputGivesOneLineErrors) {
   testing_util::TempDir tmp;
   AlignmentView v = view_3x4();

@@ -85,6 +85,15 @@ TEST(VizHeatmapSvg, LabelsKeepUtf8AndAreEscaped) {
   EXPECT_EQ(tips[2]->text, "ni\xC3\xB1o \xE2\x86\x92 x: 0.500");
 }
 
+TEST(VizHeatmapSvg, LongLabelsAreCutButTooltipsKeepThem) {
+  AlignmentView v = view_2x3();
+  v.source_tokens[0] = std::string(30, 'x');
+  const auto doc = check_xml(heatmap_svg(v));
+  ASSERT_TRUE(doc.ok) << doc.error;
+  EXPECT_EQ(doc.find("text", "src-label")[0]->text, std::string(23, 'x') + "\u2026");  // 24 code points
+  EXPECT_EQ(doc.find("title")[1]->text, std::string(30, 'x') + " \u2192 x: 0.000");
+}
+
 TEST(VizHeatmapSvg, HostileTextStillGivesValidXml) {
   AlignmentView v = view_2x3();
   v.source_tokens[1] = std::string("bad\x01\xFF]]>--", 10);

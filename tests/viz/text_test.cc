@@ -62,7 +62,9 @@ TEST(VizText, AsciiFoldMapsLatinLettersAndPunctuation) {
 }
 
 TEST(VizText, TruncateLabelCountsCodePoints) {
-  EXPECT_EQ(truncate_label("abcdef", 4, "..."), "abc...");
+  EXPECT_EQ(truncate_label("abcdef", 4, "..."), "a...");
+  EXPECT_EQ(truncate_label("abcdef", 2, "..."), "..");
+  EXPECT_EQ(truncate_label("abcdef", 0, "..."), "");
   EXPECT_EQ(truncate_label("abcd", 4, "..."), "abcd");
   EXPECT_EQ(truncate_label("\xC3\xB1"
                            "and\xC3\xBA",
