@@ -1,0 +1,126 @@
+// `attend viz`: renders attention heatmaps (.png or .svg, and an HTML report of several) from the JSON-lines
+// alignments `attend translate --attention-json` writes, and training curves (.svg) from metrics.jsonl.
+//   attend viz --attention attn.jsonl --out a.png [--index N] [--html report.html] [--max N] [--colors viridis]
+//   attend viz --metrics run/metrics.jsonl --out curve.svg [--keys loss,dev_bleu]
+// add_viz_options builds the options so that model-driven sources (--model DIR --split dev) can join later.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "base/error.h"
+#include "command.h"
+#include "viz/alignment_view.h"
+#include "viz/curve_svg.h"
+#include "viz/heatmap_png.h"
+#include "viz/heatmap_svg.h"
+#include "viz/html_report.h"
+
+namespace attend::app {
+namespace {
+
+struct VizCli {
+  std::string attention;  // alignments, JSON lines
+  std::string metrics;    // training metrics, JSON lines
+  std::string out;
+  std::string html;
+  int64_t index = 0;
+  size_t max = 20;
+  std::string colors = "blues";
+  std::vector<std::string> keys{"loss"};
+  std::string title;
+};
+
+void add_viz_options(CLI::App& cmd, VizCli& c) {
+  CLI::Option* attention = cmd.add_option("--attention", c.attention, "alignments file (JSON lines, one per sentence)");
+  CLI::Option* metrics = cmd.add_option("--metrics", c.metrics, "training metrics file (JSON lines) to plot");
+  attention->excludes(metrics);
+  cmd.add_option("--out", c.out, "output image: .png or .svg (curves: .svg)");
+  cmd.add_option("--index", c.index, "which alignment of the file to draw (0-based)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
+      ->needs(attention);
+  cmd.add_option("--html", c.html, "also write an HTML report of the first --max alignments")->needs(attention);
+  cmd.add_option("--max", c.max, "alignments in the HTML report")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->needs(attention);
+  cmd.add_option("--colors", c.colors, "heatmap colour scale: blues | viridis | grey")
+      ->check(CLI::IsMember({"blues", "viridis", "grey", "gray"}));
+  cmd.add_option("--keys", c.keys, "metrics to plot against step, comma-separated (default loss)")
+      ->delimiter(',')
+      ->needs(metrics);
+  cmd.add_option("--title", c.title, "title of the curve plot")->needs(metrics);
+}
+
+// The lower-cased extension of `path` (".png"), checked against `allowed`.
+std::string output_format(const std::string& path, std::initializer_list<const char*> allowed) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  std::string names;
+  for (const char* a : allowed) {
+    if (ext == a) return ext;
+    names += names.empty() ? "" : " or ";
+    names += a;
+  }
+  ATTEND_CHECK(!ext.empty(), "viz: --out '{}' has no extension (use {})", path, names);
+  ATTEND_FAIL("viz: --out '{}': unknown extension '{}' (use {})", path, ext, names);
+}
+
+int run_attention(const VizCli& c) {
+  ATTEND_CHECK(!c.out.empty() || !c.html.empty(), "viz: --attention needs --out PATH or --html PATH");
+  const viz::ColorScale scale = viz::parse_color_scale(c.colors);
+  if (!c.out.empty()) {
+    const std::string format = output_format(c.out, {".png", ".svg"});
+    const viz::AlignmentView v = viz::read_alignment_view(c.attention, static_cast<size_t>(c.index));
+    if (format == ".png") {
+      viz::PngHeatmapOptions opt;
+      opt.scale = scale;
+      viz::write_heatmap_png(c.out, v, opt);
+    } else {
+      viz::SvgHeatmapOptions opt;
+      opt.scale = scale;
+      viz::write_heatmap_svg(c.out, v, opt);
+    }
+    std::printf("viz: alignment %lld (%zu output x %zu source tokens) -> %s\n", static_cast<long long>(c.index),
+                v.output_tokens.size(), v.source_tokens.size(), c.out.c_str());
+  }
+  if (!c.html.empty()) {
+    const std::vector<viz::AlignmentView> views = viz::read_alignment_views(c.attention, c.max);
+    ATTEND_CHECK(!views.empty(), "viz: alignment file '{}' holds no alignments", c.attention);
+    viz::HtmlReportOptions opt;
+    opt.page_title = "attend: attention alignments from " + std::filesystem::path(c.attention).filename().string();
+    opt.heatmap.scale = scale;
+    viz::write_html_report(c.html, views, opt);
+    std::printf("viz: %zu alignment(s) -> %s\n", views.size(), c.html.c_str());
+  }
+  return 0;
+}
+
+int run_metrics(const VizCli& c) {
+  ATTEND_CHECK(!c.out.empty(), "viz: --metrics needs --out PATH.svg");
+  output_format(c.out, {".svg"});
+  std::vector<std::string> keys;
+  for (const auto& k : c.keys)
+    if (!k.empty()) keys.push_back(k);
+  ATTEND_CHECK(!keys.empty(), "viz: --keys names no metric");
+  viz::CurveOptions opt;
+  opt.title = c.title;
+  viz::write_metrics_curve_svg(c.metrics, keys, c.out, opt);
+  std::printf("viz: %zu metric(s) from %s -> %s\n", keys.size(), c.metrics.c_str(), c.out.c_str());
+  return 0;
+}
+
+int run_viz(const VizCli& c) {
+  if (!c.attention.empty()) return run_attention(c);
+  if (!c.metrics.empty()) return run_metrics(c);
+  ATTEND_FAIL("viz: nothing to draw: give --attention FILE.jsonl or --metrics FILE.jsonl");
+}
+
+ATTEND_COMMAND("viz", "render attention heatmaps (.png/.svg, HTML report) and training curves", [](CLI::App& cmd) {
+  auto c = std::make_shared<VizCli>();
+  add_viz_options(cmd, *c);
+  return std::function<int()>([c] { return run_viz(*c); });
+});
+
+}  // namespace
+}  // namespace attend::app
