@@ -1,6 +1,8 @@
 // `attend data bible`: the Bible parallel corpus with its gold word alignment.
 #include "cmd_data_bible.h"
 
+#include "cmd_data.h"
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -35,18 +37,7 @@ std::function<int()> setup_data_bible(CLI::App& sub) {
   return [out, opt] { return run_data_bible(*out, *opt); };
 }
 
-// TEMPORARY, for testing on this branch only: a top-level `data` command with the one subcommand
-// `bible`. When merging with apps/cmd_data.cc (the data command's own registry), delete this block and
-// register setup_data_bible there as the "bible" subcommand.
-namespace {
-ATTEND_COMMAND("data", "prepare corpora (Bible)", [](CLI::App& cmd) {
-  cmd.require_subcommand(1);
-  auto action = std::make_shared<std::function<int()>>();
-  CLI::App* bible = cmd.add_subcommand("bible", "Spanish-English Bible (RV1909 / KJV) with Strong's gold alignment");
-  auto fn = setup_data_bible(*bible);
-  bible->callback([action, fn] { *action = fn; });
-  return std::function<int()>([action] { return (*action) ? (*action)() : 2; });
-});
-}  // namespace
+ATTEND_DATA_SUBCOMMAND("bible", "Spanish-English Bible (RV1909 / KJV) with Strong's gold alignment",
+                       [](CLI::App& sub) { return setup_data_bible(sub); });
 
 }  // namespace attend::app

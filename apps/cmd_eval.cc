@@ -17,6 +17,7 @@
 #include "eval/chrf.h"
 #include "eval/edit_distance.h"
 #include "eval/text.h"
+#include "evaluate.h"
 
 namespace attend::app {
 namespace {
@@ -189,14 +190,51 @@ void add_eval_subcommands(CLI::App& eval, const EvalAction& chosen) {
   add_eval_aer(eval, chosen);
 }
 
-ATTEND_COMMAND("eval", "score hypothesis files: BLEU and chrF (bleu), PER and WER (per), AER (aer)",
+// ---- attend eval --model DIR --split S -----------------------------------------------------------------
+struct ModelEvalCli {
+  std::string model_dir;
+  std::string split = "test";
+  EvalOptions opt;
+  bool latest = false;
+  bool json = false;
+};
+
+int run_eval_model(ModelEvalCli& c) {
+  LoadedModel m = load_model_dir(c.model_dir, c.latest);
+  const nlohmann::json j = evaluate_split(m, c.split, c.opt);
+  if (c.json) {
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s\n", j.dump(2).c_str());
+  }
+  return 0;
+}
+
+void add_model_eval_options(CLI::App& cmd, ModelEvalCli& c) {
+  cmd.add_option("--model", c.model_dir, "score a trained model directory on a split of its data");
+  cmd.add_option("--split", c.split, "dev | test | train")->check(CLI::IsMember({"dev", "test", "train"}));
+  cmd.add_option("--beam", c.opt.translate.search.beam, "beam size (1 = greedy)")->check(CLI::Range(1, 1000));
+  cmd.add_option("--length-penalty", c.opt.translate.search.length_penalty, "GNMT alpha")->check(CLI::Range(0.0, 10.0));
+  cmd.add_option("--max-sentences", c.opt.max_sentences, "score at most N sentences (g2p: words), spread over the split")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  cmd.add_option("--hyp-out", c.opt.hyp_out, "also write the hypotheses to this file");
+  cmd.add_flag("--latest", c.latest, "use the latest checkpoint instead of the best dev weights");
+  cmd.add_flag("--json", c.json, "print one JSON line");
+}
+
+ATTEND_COMMAND("eval", "score a model on a split (--model DIR --split test), or files: bleu, per, aer",
                [](CLI::App& cmd) {
                  auto chosen = std::make_shared<std::function<int()>>();
+                 auto model = std::make_shared<ModelEvalCli>();
                  cmd.require_subcommand(0, 1);
+                 add_model_eval_options(cmd, *model);
                  add_eval_subcommands(cmd, chosen);
-                 return [chosen]() -> int {
-                   ATTEND_CHECK(*chosen, "eval: say what to score: attend eval bleu|per|aer (see attend eval --help)");
-                   return (*chosen)();
+                 return [chosen, model]() -> int {
+                   if (*chosen) return (*chosen)();
+                   ATTEND_CHECK(!model->model_dir.empty(),
+                                "eval: say what to score: attend eval --model DIR --split test, or attend eval "
+                                "bleu|per|aer (see attend eval --help)");
+                   return run_eval_model(*model);
                  };
                });
 

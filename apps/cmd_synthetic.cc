@@ -7,7 +7,9 @@
 #include <optional>
 
 #include "command.h"
+#include "demos.h"
 #include "recall_trainer.h"
+#include "seq2seq_trainer.h"
 #include "synthetic_trainer.h"
 #include "tensor/threads.h"
 #include <chrono>
@@ -22,7 +24,25 @@ struct TrainCli {
   std::string attention_json;      // further AttentionConfig keys as JSON
   RecallTrainOptions recall;       // --task recall
   std::vector<int64_t> eval_lengths;  // after training: accuracy at these lengths (JSON lines)
+  std::string config;                 // --config: real-data training (seq2seq_trainer.h)
+  int64_t max_steps = -1;
 };
+
+// attend train --config FILE --out DIR [--resume]: prints one JSON line with the run's summary.
+int run_config_training(const TrainCli& c) {
+  Seq2SeqTrainOptions o;
+  o.config_path = c.config;
+  o.out_dir = c.opt.out_dir;
+  o.resume = c.opt.resume;
+  o.quiet = c.opt.quiet;
+  o.max_steps = c.max_steps;
+  const Seq2SeqTrainSummary s = train_seq2seq(o);
+  nlohmann::json j = {{"model_dir", o.out_dir},     {"steps", s.steps},
+                      {"train_seconds", s.seconds}, {"train_tokens_per_s", s.tokens_per_s},
+                      {"stopped_early", s.stopped_early}, {"best_dev", s.best_dev}};
+  std::printf("%s\n", j.dump().c_str());
+  return 0;
+}
 
 void add_synthetic_options(CLI::App& cmd, TrainCli& c) {
   cmd.add_option("--task", c.task, "built-in task: reverse | copy (seq2seq), recall (long-range classification)")
@@ -75,7 +95,7 @@ void finalize(TrainCli& c) {
 
 int run_recall(TrainCli& c);
 
-ATTEND_COMMAND("train", "train a built-in task (--task reverse|copy) with checkpoints and --resume",
+ATTEND_COMMAND("train", "train a model from a config file (--config) or a built-in task (--task), with --resume",
                [](CLI::App& cmd) {
                  auto c = std::make_shared<TrainCli>();
                  add_synthetic_options(cmd, *c);
@@ -98,7 +118,15 @@ ATTEND_COMMAND("train", "train a built-in task (--task reverse|copy) with checkp
                      ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
                  cmd.add_flag("--resume", c->opt.resume, "continue from the checkpoint in --out");
                  cmd.add_flag("--quiet", c->opt.quiet, "no progress output");
+                 cmd.add_option("--config", c->config,
+                                "train a model on real data from a config file (configs/*.json); --out is the model "
+                                "directory");
+                 cmd.add_option("--max-steps", c->max_steps, "with --config: override train.max_steps")
+                     ->check(CLI::Range(int64_t{0}, int64_t{100000000}));
                  return std::function<int()>([c] {
+                   if (!c->config.empty() ||
+                       (c->opt.resume && std::filesystem::exists(std::filesystem::path(c->opt.out_dir) / "config.json")))
+                     return run_config_training(*c);
                    if (c->task == "recall") return run_recall(*c);
                    ATTEND_CHECK(!c->opt.out_dir.empty(), "train: --task {} needs --out DIR", c->task);
                    finalize(*c);
@@ -182,18 +210,18 @@ int run_demo(TrainCli& c) {
   return 0;
 }
 
-ATTEND_COMMAND("demo", "reversal with and without attention, side by side: accuracy by length",
-               [](CLI::App& cmd) {
-                 auto c = std::make_shared<TrainCli>();
-                 c->opt.steps = 1000;
-                 c->opt.task.min_length = 2;
-                 c->opt.task.max_length = 24;
-                 c->opt.model.embed = 64;
-                 c->opt.model.hidden = 256;
-                 c->opt.checkpoint_every = 0;
-                 add_synthetic_options(cmd, *c);
-                 return std::function<int()>([c] { return run_demo(*c); });
-               });
-
 }  // namespace
+
+std::function<int()> setup_reversal_demo(CLI::App& cmd) {
+  auto c = std::make_shared<TrainCli>();
+  c->opt.steps = 1000;
+  c->opt.task.min_length = 2;
+  c->opt.task.max_length = 24;
+  c->opt.model.embed = 64;
+  c->opt.model.hidden = 256;
+  c->opt.checkpoint_every = 0;
+  add_synthetic_options(cmd, *c);
+  return [c] { return run_demo(*c); };
+}
+
 }  // namespace attend::app

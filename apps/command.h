@@ -34,7 +34,10 @@ std::vector<CommandInfo>& benchmarks();
 
 #define ATTEND_APP_CONCAT_INNER(a, b) a##b
 #define ATTEND_APP_CONCAT(a, b) ATTEND_APP_CONCAT_INNER(a, b)
-#define ATTEND_COMMAND(name, description, setup) \
-  static const ::attend::app::CommandRegistration ATTEND_APP_CONCAT(attend_cmd_, __LINE__)(name, description, setup)
-#define ATTEND_BENCHMARK(name, description, setup) \
-  static const ::attend::app::BenchmarkRegistration ATTEND_APP_CONCAT(attend_bench_, __LINE__)(name, description, setup)
+// Variadic so that a lambda with several captures can be passed as the setup.
+#define ATTEND_COMMAND(name, description, ...)                                                          \
+  static const ::attend::app::CommandRegistration ATTEND_APP_CONCAT(attend_cmd_, __LINE__)(name, description, \
+                                                                                          __VA_ARGS__)
+#define ATTEND_BENCHMARK(name, description, ...)                                                            \
+  static const ::attend::app::BenchmarkRegistration ATTEND_APP_CONCAT(attend_bench_, __LINE__)(name, description, \
+                                                                                              __VA_ARGS__)

@@ -26,17 +26,6 @@ BenchmarkRegistration::BenchmarkRegistration(const char* name, const char* descr
 
 namespace {
 
-// Subcommands that later work fills in; until then they say so.
-const char* kPlanned[][2] = {
-    {"train", "train a model from a config file"},
-    {"translate", "translate stdin to stdout with a trained model"},
-    {"eval", "score a model or hypothesis files (BLEU, chrF, PER, WER, AER)"},
-    {"viz", "render attention heatmaps"},
-    {"data", "prepare corpora (CMUdict, Bible)"},
-    {"demo", "train and show the built-in demo task"},
-    {"bench", "run speed benchmarks"},
-};
-
 int run(int argc, char** argv) {
   CLI::App app{"attend: build, train, run and inspect attention-based neural networks"};
   app.require_subcommand(1);
@@ -61,21 +50,6 @@ int run(int argc, char** argv) {
     auto fn = b.setup(*sub);
     sub->callback([&action, fn] { action = fn; });
   }
-  for (auto& p : kPlanned) {
-    bool have = std::string(p[0]) == "bench";
-    for (auto& c : commands()) have = have || c.name == p[0];
-    if (have) continue;
-    CLI::App* sub = app.add_subcommand(p[0], std::string(p[1]) + " (not built yet)");
-    sub->allow_extras();
-    std::string name = p[0];
-    sub->callback([&action, name] {
-      action = [name] {
-        std::fprintf(stderr, "attend %s: not built yet in this version\n", name.c_str());
-        return 2;
-      };
-    });
-  }
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -13,6 +13,7 @@
 #include "nn/clip.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "metrics_file.h"
 #include "progress.h"
 
 namespace attend::app {
@@ -33,20 +34,6 @@ nlohmann::json run_config(const SyntheticTrainOptions& opt) {
           {"clip", opt.clip},
           {"schedule", opt.schedule},
           {"seed", opt.seed}};
-}
-
-// Keeps the metric lines up to `step` (a resumed run rewrites what came after its checkpoint).
-void truncate_metrics(const fs::path& path, int64_t step) {
-  std::ifstream in(path);
-  if (!in) return;
-  std::vector<std::string> keep;
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.contains("step") && j["step"].get<int64_t>() <= step) keep.push_back(line);
-  }
-  in.close();
-  std::ofstream out(path, std::ios::trunc);
-  for (auto& l : keep) out << l << '\n';
 }
 
 }  // namespace

@@ -1,0 +1,162 @@
+// evaluate_split: decode a split and score it (PER/WER or BLEU/chrF/length buckets/AER).
+#include "evaluate.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "base/error.h"
+#include "data/parallel_corpus.h"
+#include "eval/aer.h"
+#include "eval/bleu.h"
+#include "eval/chrf.h"
+#include "eval/edit_distance.h"
+
+namespace attend::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_lines(const std::string& path, const std::vector<std::string>& lines) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    ATTEND_CHECK(f.good(), "eval: cannot write {}", path);
+    for (const auto& l : lines) f << l << '\n';
+  }
+  fs::rename(tmp, path);
+}
+
+// Every k-th of n items so that at most `limit` remain (all when limit is 0 or >= n): a sample spread over
+// the whole (often alphabetical) file rather than its beginning.
+std::vector<size_t> spread_sample(size_t n, int64_t limit) {
+  const size_t keep = limit > 0 ? std::min(n, static_cast<size_t>(limit)) : n;
+  std::vector<size_t> idx(keep);
+  for (size_t i = 0; i < keep; ++i) idx[i] = i * n / keep;
+  return idx;
+}
+
+nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const EvalOptions& opt,
+                         std::vector<std::string>* hyp_lines, size_t* scored) {
+  // One entry per distinct word, its pronunciations in file order.
+  std::vector<std::string> all_words;
+  std::map<std::string, size_t> word_index;
+  std::vector<std::vector<std::vector<std::string>>> all_refs;
+  for (size_t i = 0; i < lines.src.size(); ++i) {
+    auto [it, fresh] = word_index.emplace(lines.src[i], all_words.size());
+    if (fresh) {
+      all_words.push_back(lines.src[i]);
+      all_refs.emplace_back();
+    }
+    all_refs[it->second].push_back(data::split_whitespace(lines.tgt[i]));
+  }
+  std::vector<std::string> words;
+  std::vector<std::vector<std::vector<std::string>>> refs;
+  for (size_t w : spread_sample(all_words.size(), opt.max_sentences)) {
+    words.push_back(all_words[w]);
+    refs.push_back(all_refs[w]);
+  }
+  *scored = words.size();
+  const auto out = translate_lines(m, words, opt.translate);
+  eval::G2pScorer scorer;
+  for (size_t w = 0; w < words.size(); ++w) {
+    const std::string& hyp = out[w].empty() ? std::string() : out[w][0].text;
+    scorer.add(data::split_whitespace(hyp), refs[w]);
+    if (hyp_lines) hyp_lines->push_back(words[w] + "\t" + hyp);
+  }
+  const eval::G2pScore s = scorer.result();
+  return {{"words", s.words}, {"per", s.per}, {"wer", s.wer}, {"phoneme_errors", s.phoneme_errors},
+          {"ref_phonemes", s.ref_phonemes}, {"word_errors", s.word_errors}};
+}
+
+nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& lines, const std::string& split,
+                                 const EvalOptions& opt, std::vector<std::string>* hyp_lines, size_t* scored) {
+  const std::vector<size_t> pick = spread_sample(lines.src.size(), opt.max_sentences);
+  const size_t n = pick.size();
+  *scored = n;
+  std::vector<std::string> src, refs;
+  for (size_t i : pick) {
+    src.push_back(lines.src[i]);
+    refs.push_back(lines.tgt[i]);
+  }
+  const fs::path gold_path = fs::path(m.config.data.dir) / (split + ".gold");
+  const bool with_alignments = opt.alignments && fs::exists(gold_path);
+  TranslateOptions topt = opt.translate;
+  topt.weights = topt.weights || with_alignments;
+  const auto out = translate_lines(m, src, topt);
+  std::vector<std::string> hyps(n);
+  std::vector<int64_t> src_words(n);
+  for (size_t i = 0; i < n; ++i) {
+    hyps[i] = out[i].empty() ? std::string() : out[i][0].text;
+    src_words[i] = static_cast<int64_t>(data::split_whitespace(src[i]).size());
+  }
+  if (hyp_lines) *hyp_lines = hyps;
+  const eval::BleuResult bleu = eval::corpus_bleu(hyps, refs);
+  const eval::ChrfResult chrf = eval::corpus_chrf(hyps, refs);
+  nlohmann::json j = {{"bleu", bleu.bleu}, {"chrf", chrf.chrf}, {"bp", bleu.bp}, {"ratio", bleu.ratio},
+                      {"hyp_len", bleu.hyp_len}, {"ref_len", bleu.ref_len}};
+  nlohmann::json buckets = nlohmann::json::array();
+  const std::vector<int64_t> edges = {10, 20, 30, 40, 50};
+  for (const auto& b : eval::bleu_by_length_bucket(hyps, refs, src_words, edges))
+    buckets.push_back({{"source_words", b.range()}, {"sentences", b.count}, {"bleu", b.bleu}});
+  j["bleu_by_length"] = buckets;
+  if (with_alignments) {
+    const std::vector<eval::Alignment> all_gold = eval::read_pharaoh_file(gold_path.string());
+    ATTEND_CHECK(all_gold.size() == lines.src.size(), "eval: {} has {} lines but the split has {} sentences",
+                 gold_path.string(), all_gold.size(), lines.src.size());
+    std::vector<eval::Alignment> gold;
+    for (size_t i : pick) gold.push_back(all_gold[i]);
+    std::vector<eval::Alignment> hyp_align(n);
+    for (size_t i = 0; i < n; ++i)
+      if (!out[i].empty())
+        for (auto [s, t] : out[i][0].word_links) hyp_align[i].sure.push_back({s, t});
+    const fs::path tagged_path = fs::path(m.config.data.dir) / (split + ".tagged");
+    std::vector<eval::TaggedWords> tagged;
+    if (fs::exists(tagged_path)) {
+      const std::vector<eval::TaggedWords> all_tagged = eval::read_tagged_words_file(tagged_path.string());
+      if (all_tagged.size() == lines.src.size())
+        for (size_t i : pick) tagged.push_back(all_tagged[i]);
+    }
+    const eval::AerScore all = eval::score_alignments(hyp_align, gold);
+    j["aer_all_links"] = all.aer;
+    if (!tagged.empty() && tagged.size() == n) {
+      const eval::AerScore t = eval::score_alignments(hyp_align, gold, tagged);
+      j["aer"] = t.aer;
+      j["aer_precision"] = t.precision;
+      j["aer_recall"] = t.recall;
+    } else {
+      j["aer"] = all.aer;
+    }
+  }
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json evaluate_split(LoadedModel& m, const std::string& split, const EvalOptions& opt) {
+  const data::ParallelLines lines =
+      data::read_parallel_lines(m.config.split_path(split, true), m.config.split_path(split, false));
+  const bool was_training = m.model->training();
+  m.model->eval();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> hyp_lines;
+  std::vector<std::string>* keep = opt.hyp_out.empty() ? nullptr : &hyp_lines;
+  size_t n = 0;
+  nlohmann::json j = m.config.task == TaskKind::G2p ? score_g2p(m, lines, opt, keep, &n)
+                                                     : score_translation(m, lines, split, opt, keep, &n);
+  j["split"] = split;
+  j["sentences"] = n;
+  j["beam"] = opt.translate.search.beam;
+  j["decode_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (keep) write_lines(opt.hyp_out, hyp_lines);
+  m.model->train(was_training);
+  return j;
+}
+
+double validation_objective(const RunConfig& cfg, const nlohmann::json& metrics) {
+  return cfg.task == TaskKind::G2p ? metrics.at("wer").get<double>() : -metrics.at("bleu").get<double>();
+}
+
+}  // namespace attend::app

@@ -1,0 +1,268 @@
+// The config-file training loop for EncoderDecoder models on parallel corpora.
+#include "seq2seq_trainer.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "autograd/tape.h"
+#include "base/error.h"
+#include "data/batcher.h"
+#include "data/parallel_corpus.h"
+#include "evaluate.h"
+#include "metrics_file.h"
+#include "nn/checkpoint.h"
+#include "nn/clip.h"
+#include "nn/optim.h"
+#include "nn/schedule.h"
+#include "progress.h"
+#include "translator.h"
+#include "viz/curve_svg.h"
+
+namespace attend::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_json_atomically(const fs::path& path, const nlohmann::json& j) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    ATTEND_CHECK(f.good(), "train: cannot write {}", path.string());
+    f << j.dump(2) << '\n';
+  }
+  fs::rename(tmp, path);
+}
+
+void report_corpus(const char* split, const data::CorpusStats& s, bool quiet) {
+  if (quiet) return;
+  std::fprintf(stderr,
+               "%s: %lld line pairs, %lld kept, %lld dropped empty, %lld dropped longer than the limit; "
+               "%lld unknown source tokens, %lld unknown target tokens\n",
+               split, static_cast<long long>(s.lines), static_cast<long long>(s.kept), static_cast<long long>(s.empty),
+               static_cast<long long>(s.too_long), static_cast<long long>(s.src_unknown),
+               static_cast<long long>(s.tgt_unknown));
+}
+
+// The split's line pairs; with max_lines > 0 at most that many, every k-th (spread over the whole file, which
+// may be sorted, e.g. CMUdict is alphabetical).
+data::ParallelLines read_split(const RunConfig& cfg, const std::string& split, int64_t max_lines) {
+  data::ParallelLines lines = data::read_parallel_lines(cfg.split_path(split, true), cfg.split_path(split, false));
+  const size_t n = lines.src.size();
+  if (max_lines > 0 && static_cast<size_t>(max_lines) < n) {
+    const size_t keep = static_cast<size_t>(max_lines);
+    for (size_t i = 0; i < keep; ++i) {
+      lines.src[i] = std::move(lines.src[i * n / keep]);
+      lines.tgt[i] = std::move(lines.tgt[i * n / keep]);
+    }
+    lines.src.resize(keep);
+    lines.tgt.resize(keep);
+  }
+  return lines;
+}
+
+// Mean teacher-forced NLL per target token (no label smoothing) over the examples.
+double dev_loss(models::EncoderDecoder& model, const std::vector<data::Example>& examples, int64_t max_tokens, Rng& rng) {
+  NoGradGuard no_grad;
+  const bool was_training = model.training();
+  model.eval();
+  double nll = 0;
+  int64_t tokens = 0;
+  for (const auto& positions : data::plan_eval_batches(examples, max_tokens)) {
+    const models::LossResult r = model.loss(data::make_seq_batch(examples, positions), 0.0, rng);
+    nll += r.nll_sum;
+    tokens += r.tokens;
+  }
+  model.train(was_training);
+  return tokens > 0 ? nll / static_cast<double>(tokens) : 0.0;
+}
+
+}  // namespace
+
+Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
+  ATTEND_CHECK(!opt.out_dir.empty(), "train: --config needs --out DIR for the model");
+  const fs::path dir = opt.out_dir;
+  const bool has_run = fs::exists(dir / "config.json");
+  LoadedModel m;
+  if (opt.resume) {
+    ATTEND_CHECK(has_run, "train: --resume but {} holds no training run (no config.json)", dir.string());
+    m.config = RunConfig::load((dir / "config.json").string());
+    if (!opt.config_path.empty()) {
+      RunConfig given = RunConfig::load(opt.config_path);
+      given.model.src_vocab = m.config.model.src_vocab;
+      given.model.tgt_vocab = m.config.model.tgt_vocab;
+      ATTEND_CHECK(given.to_json() == m.config.to_json(),
+                   "train: --resume with a config that differs from the one in {}/config.json", dir.string());
+    }
+    m.src = data::TextCodec::load(dir.string(), "src");
+    m.tgt = data::TextCodec::load(dir.string(), "tgt");
+  } else {
+    ATTEND_CHECK(!opt.config_path.empty(), "train: --config FILE is required");
+    ATTEND_CHECK(!has_run, "train: {} already holds a training run; use --resume to continue it or another --out",
+                 dir.string());
+    m.config = RunConfig::load(opt.config_path);
+    fs::create_directories(dir);
+    // Vocabularies come from the training split only.
+    const data::ParallelLines train_lines = read_split(m.config, "train", m.config.data.max_train);
+    m.src = data::TextCodec::build(train_lines.src, m.config.data.src_codec, dir.string(), "src");
+    m.tgt = data::TextCodec::build(train_lines.tgt, m.config.data.tgt_codec, dir.string(), "tgt");
+    m.config.model.src_vocab = m.src.vocab().size();
+    m.config.model.tgt_vocab = m.tgt.vocab().size();
+    write_json_atomically(dir / "config.json", m.config.to_json());
+    std::ofstream(dir / "metrics.jsonl", std::ios::trunc);
+  }
+  const RunConfig& cfg = m.config;
+  const TrainSection& tr = cfg.train;
+  const int64_t max_steps = opt.max_steps >= 0 ? opt.max_steps : tr.max_steps;
+
+  auto tokenizer = [](const data::TextCodec& c) -> data::LineTokenizer {
+    return [&c](std::string_view line) { return c.encode(line); };
+  };
+  data::ParallelCorpus train = data::tokenize_parallel(read_split(cfg, "train", cfg.data.max_train),
+                                                       tokenizer(m.src), tokenizer(m.tgt), {.max_length = cfg.data.max_length});
+  report_corpus("train", train.stats, opt.quiet);
+  ATTEND_CHECK(!train.examples.empty(), "train: no training pairs left in {} after filtering", cfg.data.dir);
+  data::ParallelCorpus dev = data::tokenize_parallel(read_split(cfg, "dev", tr.valid_sentences), tokenizer(m.src),
+                                                     tokenizer(m.tgt));
+
+  Rng init_rng(tr.seed);
+  m.model = std::make_unique<models::EncoderDecoder>(cfg.model, init_rng);
+  nn::Adam optimizer(m.model->named_parameters(), {.lr = tr.lr});
+  const nn::Schedule schedule = nn::Schedule::parse(tr.schedule, tr.lr);
+  data::Batcher batcher(std::move(train.examples), {.max_tokens = tr.max_tokens, .seed = tr.seed});
+  Rng dropout_rng(tr.seed * 104729 + 3);
+
+  int64_t step = 0, bad_validations = 0;
+  double best = std::numeric_limits<double>::infinity();
+  bool stopped = false;
+  nlohmann::json best_dev = nullptr;
+  if (opt.resume) {
+    const nn::CheckpointState st = nn::load_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer);
+    step = st.step;
+    ATTEND_CHECK(st.rng && st.extra.contains("batcher") && st.extra.contains("best"),
+                 "train: checkpoint in {} lacks the state needed to resume", (dir / "checkpoint").string());
+    dropout_rng.set_state(*st.rng);
+    batcher.restore(data::batcher_state_from_json(st.extra["batcher"]));
+    best = st.extra["best"].is_null() ? best : st.extra["best"].get<double>();
+    bad_validations = st.extra.value("bad_validations", int64_t{0});
+    stopped = st.extra.value("stopped_early", false);
+    best_dev = st.extra.value("best_dev", nlohmann::json(nullptr));
+    if (m.model->baseline() && st.extra.contains("baseline"))
+      m.model->baseline()->set_average(st.extra["baseline"][0].get<double>(), st.extra["baseline"][1].get<int64_t>());
+    truncate_metrics(dir / "metrics.jsonl", step);
+  }
+
+  auto save = [&] {
+    nn::CheckpointState st;
+    st.step = step;
+    st.config = cfg.to_json();
+    st.rng = dropout_rng.state();
+    st.extra = {{"batcher", data::batcher_state_to_json(batcher.state())},
+                {"best", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
+                {"bad_validations", bad_validations},
+                {"stopped_early", stopped},
+                {"best_dev", best_dev}};
+    if (m.model->baseline())
+      st.extra["baseline"] = {m.model->baseline()->average(), m.model->baseline()->observed()};
+    nn::save_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer, st);
+  };
+
+  std::ofstream metrics(dir / "metrics.jsonl", std::ios::app);
+  Progress progress(max_steps, step, tr.log_every);
+  double train_seconds = 0;
+  int64_t train_tokens = 0, window_steps = 0, window_tokens = 0;
+  double window_loss = 0, window_seconds = 0;
+  auto validate = [&] {
+    EvalOptions eo;
+    eo.translate.search.beam = tr.valid_beam;
+    eo.max_sentences = tr.valid_sentences;
+    eo.alignments = false;
+    nlohmann::json j = evaluate_split(m, "dev", eo);
+    j["dev_loss"] = dev_loss(*m.model, dev.examples, tr.max_tokens, dropout_rng);
+    j["step"] = step;
+    const double objective = validation_objective(cfg, j);
+    const bool improved = objective < best;
+    if (improved) {
+      best = objective;
+      bad_validations = 0;
+      best_dev = j;
+      nn::CheckpointState st;
+      st.step = step;
+      st.config = cfg.to_json();
+      st.extra = {{"dev", j}};
+      nn::save_checkpoint((dir / "best").string(), *m.model, nullptr, st);
+    } else {
+      ++bad_validations;
+    }
+    nlohmann::json line = {{"step", step}, {"dev_loss", j["dev_loss"]}, {"improved", improved}};
+    for (const char* k : {"per", "wer", "bleu", "chrf"})
+      if (j.contains(k)) line[std::string("dev_") + k] = j[k];
+    metrics << line.dump() << '\n';
+    metrics.flush();
+    if (!opt.quiet) std::fprintf(stderr, "%svalidation %s\n", progress.interactive() ? "\n" : "", line.dump().c_str());
+    if (tr.patience > 0 && bad_validations >= tr.patience) stopped = true;
+  };
+
+  m.model->train();
+  while (step < max_steps && !stopped && (tr.max_epochs == 0 || batcher.epoch() < tr.max_epochs)) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const data::SeqBatch batch = batcher.next();
+    const models::LossResult r = m.model->loss(batch, tr.label_smoothing, dropout_rng);
+    const double loss_value = r.loss.item();
+    ATTEND_CHECK(std::isfinite(loss_value), "train: the loss became {} at step {} (lower train.lr?)", loss_value,
+                 step + 1);
+    r.loss.backward();
+    const double norm = tr.clip > 0 ? nn::clip_grad_norm(optimizer.params(), tr.clip) : 0.0;
+    optimizer.set_lr(schedule.lr_at(step));
+    optimizer.step();
+    optimizer.zero_grad();
+    ++step;
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    train_seconds += dt;
+    train_tokens += batch.tokens;
+    window_loss += loss_value;
+    window_tokens += batch.tokens;
+    window_seconds += dt;
+    ++window_steps;
+    if (step % tr.log_every == 0 || step == max_steps) {
+      const nlohmann::json line = {{"step", step},
+                                   {"epoch", batcher.epoch()},
+                                   {"loss", window_loss / static_cast<double>(window_steps)},
+                                   {"grad_norm", norm},
+                                   {"lr", optimizer.lr()},
+                                   {"tokens_per_s", static_cast<double>(window_tokens) / window_seconds}};
+      metrics << line.dump() << '\n';
+      window_loss = window_seconds = 0;
+      window_steps = window_tokens = 0;
+    }
+    if (!opt.quiet) progress.update(step, loss_value, batch.tokens);
+    if (step % tr.valid_every == 0) validate();
+    if (step % tr.checkpoint_every == 0) {
+      metrics.flush();
+      save();
+    }
+  }
+  if (!opt.quiet) progress.finish();
+  if (!fs::exists(dir / "best" / "state.json")) validate();  // a run shorter than valid_every still gets a best
+  metrics.flush();
+  save();
+  try {
+    viz::write_metrics_curve_svg((dir / "metrics.jsonl").string(),
+                                 {"loss", "dev_loss", cfg.task == TaskKind::G2p ? "dev_wer" : "dev_bleu"},
+                                 (dir / "curve.svg").string());
+  } catch (const Error& e) {
+    if (!opt.quiet) std::fprintf(stderr, "train: no curve drawn: %s\n", e.message().c_str());
+  }
+  Seq2SeqTrainSummary s;
+  s.steps = step;
+  s.seconds = train_seconds;
+  s.tokens_per_s = train_seconds > 0 ? static_cast<double>(train_tokens) / train_seconds : 0;
+  s.stopped_early = stopped;
+  s.best_dev = best_dev;
+  return s;
+}
+
+}  // namespace attend::app

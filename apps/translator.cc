@@ -1,0 +1,99 @@
+// Model directories and batched translation with attention-derived word alignments.
+#include "translator.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+
+#include "base/error.h"
+#include "data/batch.h"
+#include "data/batcher.h"
+#include "nn/checkpoint.h"
+
+namespace attend::app {
+
+namespace fs = std::filesystem;
+
+LoadedModel load_model_dir(const std::string& dir, bool latest) {
+  ATTEND_CHECK(fs::is_directory(dir), "model: {} is not a directory (train one with attend train --config)", dir);
+  LoadedModel m;
+  m.config = RunConfig::load((fs::path(dir) / "config.json").string());
+  m.src = data::TextCodec::load(dir, "src");
+  m.tgt = data::TextCodec::load(dir, "tgt");
+  ATTEND_CHECK(m.src.vocab().size() == m.config.model.src_vocab && m.tgt.vocab().size() == m.config.model.tgt_vocab,
+               "model: {} has vocabularies of {} / {} tokens but config.json says {} / {}", dir, m.src.vocab().size(),
+               m.tgt.vocab().size(), m.config.model.src_vocab, m.config.model.tgt_vocab);
+  Rng rng(m.config.train.seed);
+  m.model = std::make_unique<models::EncoderDecoder>(m.config.model, rng);
+  const fs::path weights = fs::path(dir) / (latest ? "checkpoint" : "best");
+  ATTEND_CHECK(fs::exists(weights / "state.json"), "model: {} holds no weights (missing {})", dir,
+               (weights / "state.json").string());
+  nn::load_checkpoint(weights.string(), *m.model, nullptr);
+  m.model->eval();
+  return m;
+}
+
+std::vector<std::pair<int, int>> argmax_word_links(const std::vector<std::vector<float>>& weights,
+                                                   const std::vector<int64_t>& src_word,
+                                                   const std::vector<int64_t>& out_word) {
+  std::vector<std::pair<int, int>> links;
+  for (size_t j = 0; j < weights.size() && j < out_word.size(); ++j) {
+    const auto& row = weights[j];
+    if (row.empty()) continue;
+    const size_t i = static_cast<size_t>(std::max_element(row.begin(), row.end()) - row.begin());
+    if (i < src_word.size()) links.emplace_back(static_cast<int>(src_word[i]), static_cast<int>(out_word[j]));
+  }
+  std::sort(links.begin(), links.end());
+  links.erase(std::unique(links.begin(), links.end()), links.end());
+  return links;
+}
+
+std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std::vector<std::string>& lines,
+                                                      const TranslateOptions& opt) {
+  std::vector<std::vector<Translation>> out(lines.size());
+  std::vector<data::Example> examples;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    data::Example e;
+    e.src = m.src.encode(lines[i]);
+    e.index = static_cast<int64_t>(i);
+    if (e.src.empty()) {
+      out[i].resize(1);  // nothing to translate
+      continue;
+    }
+    examples.push_back(std::move(e));
+  }
+  models::SearchOptions search = opt.search;
+  search.keep_weights = opt.weights;
+  // Batches by source tokens x beam (targets are unknown: count the source twice).
+  const int64_t budget = std::max<int64_t>(1, opt.max_tokens / std::max<int64_t>(1, search.beam));
+  const data::BatchPlan plan = data::plan_eval_batches(examples, budget);
+  for (const auto& positions : plan) {
+    const data::SeqBatch batch = data::make_seq_batch(examples, positions);
+    std::vector<std::vector<models::Hypothesis>> hyps;
+    if (search.beam == 1 && search.nbest == 1) {
+      for (auto& h : models::greedy_search(*m.model, batch.src, batch.src_mask, search)) hyps.push_back({std::move(h)});
+    } else {
+      hyps = models::beam_search(*m.model, batch.src, batch.src_mask, search);
+    }
+    for (size_t k = 0; k < positions.size(); ++k) {
+      const data::Example& e = examples[static_cast<size_t>(positions[k])];
+      const std::string& line = lines[static_cast<size_t>(e.index)];
+      auto& results = out[static_cast<size_t>(e.index)];
+      for (auto& h : hyps[k]) {
+        Translation t;
+        t.text = m.tgt.decode(h.tokens);
+        t.score = h.score;
+        t.out_tokens = m.tgt.token_strings(h.tokens);
+        if (opt.weights) {
+          t.src_tokens = m.src.token_strings(e.src);
+          t.weights = std::move(h.weights);
+          t.word_links = argmax_word_links(t.weights, m.src.word_of_line_tokens(line), m.tgt.word_of_ids(h.tokens));
+        }
+        results.push_back(std::move(t));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace attend::app

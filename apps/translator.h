@@ -1,0 +1,58 @@
+// A trained model directory and what the CLI does with it: load (config, codecs, weights), translate lines in
+// batches with greedy or beam search, and turn the attention weights into word alignments and heatmap views.
+// A model directory (written by `attend train --config`) holds
+//   config.json            the run config with the vocabulary sizes filled in
+//   src.* / tgt.*          the two TextCodecs (vocabularies or SentencePiece models)
+//   best/                  the weights with the best dev score (a checkpoint directory)
+//   checkpoint/            the latest training checkpoint (weights, optimizer, data position)
+//   metrics.jsonl, curve.svg
+#pragma once
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "data/text_codec.h"
+#include "models/encoder_decoder.h"
+#include "models/search.h"
+#include "run_config.h"
+
+namespace attend::app {
+
+struct LoadedModel {
+  RunConfig config;
+  data::TextCodec src, tgt;
+  std::unique_ptr<models::EncoderDecoder> model;
+};
+
+// Loads dir/config.json, the codecs and the weights of dir/best (or dir/checkpoint with latest = true).
+// A missing or corrupt directory is a one-line error naming what is missing.
+LoadedModel load_model_dir(const std::string& dir, bool latest = false);
+
+struct Translation {
+  std::string text;                          // detokenised output
+  std::vector<std::string> src_tokens;       // the model's source tokens (pieces, characters, words)
+  std::vector<std::string> out_tokens;       // the model's output tokens, EOS excluded
+  std::vector<std::vector<float>> weights;   // [output token][source token], when asked for
+  double score = 0;                          // normalised log-probability (search.h)
+  std::vector<std::pair<int, int>> word_links;  // (source word, output word) from the attention argmax
+};
+
+struct TranslateOptions {
+  models::SearchOptions search;
+  int64_t max_tokens = 6000;  // source tokens x beam per batch
+  bool weights = false;       // fill Translation::weights and word_links
+};
+
+// One result per line (nbest results per line with search.nbest > 1), in input order. Empty lines (or lines
+// that tokenise to nothing) translate to an empty result.
+std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std::vector<std::string>& lines,
+                                                      const TranslateOptions& opt);
+
+// Word alignment from attention: every output token links its word to the word of the source token it
+// attends to most; links are unique and sorted.
+std::vector<std::pair<int, int>> argmax_word_links(const std::vector<std::vector<float>>& weights,
+                                                   const std::vector<int64_t>& src_word,
+                                                   const std::vector<int64_t>& out_word);
+
+}  // namespace attend::app
