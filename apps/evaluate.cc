@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 
 #include "base/error.h"
@@ -71,6 +72,63 @@ nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const
           {"ref_phonemes", s.ref_phonemes}, {"word_errors", s.word_errors}};
 }
 
+// Word links from a word-level attention matrix W [target word][source word].
+enum class LinkRule { TargetArgmax, SourceArgmax, Intersection, Union };
+
+std::vector<eval::Link> links_from(const WordAttention& a, LinkRule rule) {
+  std::vector<eval::Link> by_target, by_source;
+  const size_t nt = a.weights.size(), ns = a.src_words.size();
+  for (size_t t = 0; t < nt; ++t) {  // each target word: its most attended source word
+    const auto& row = a.weights[t];
+    if (ns == 0) break;
+    by_target.push_back({static_cast<int32_t>(std::max_element(row.begin(), row.end()) - row.begin()),
+                         static_cast<int32_t>(t)});
+  }
+  for (size_t s = 0; s < ns && nt > 0; ++s) {  // each source word: the target word that attends to it most
+    size_t best = 0;
+    for (size_t t = 1; t < nt; ++t)
+      if (a.weights[t][s] > a.weights[best][s]) best = t;
+    by_source.push_back({static_cast<int32_t>(s), static_cast<int32_t>(best)});
+  }
+  std::sort(by_target.begin(), by_target.end());
+  std::sort(by_source.begin(), by_source.end());
+  switch (rule) {
+    case LinkRule::TargetArgmax: return by_target;
+    case LinkRule::SourceArgmax: return by_source;
+    case LinkRule::Intersection: return eval::intersect_links(by_target, by_source);
+    case LinkRule::Union: return eval::union_links(by_target, by_source);
+  }
+  return {};
+}
+
+// AER of the teacher-forced attention (the gold indexes the reference's words, so the reference is forced
+// through the decoder) under four ways of reading links off the word-level matrix.
+nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std::string>& src,
+                                          const std::vector<std::string>& refs,
+                                          const std::vector<eval::Alignment>& gold,
+                                          const std::vector<eval::TaggedWords>& tagged, int64_t max_tokens) {
+  const auto forced = forced_attention(m, src, refs, max_tokens);
+  std::vector<WordAttention> words(src.size());
+  for (size_t i = 0; i < src.size(); ++i)
+    words[i] = word_attention(forced[i], m.src.word_of_line_tokens(src[i]), m.tgt.word_of_line_tokens(refs[i]),
+                              data::split_whitespace(src[i]), data::split_whitespace(refs[i]));
+  nlohmann::json out = nlohmann::json::object();
+  const std::pair<const char*, LinkRule> rules[] = {{"target_argmax", LinkRule::TargetArgmax},
+                                                    {"source_argmax", LinkRule::SourceArgmax},
+                                                    {"intersection", LinkRule::Intersection},
+                                                    {"union", LinkRule::Union}};
+  for (auto [name, rule] : rules) {
+    std::vector<eval::Alignment> hyp(src.size());
+    for (size_t i = 0; i < src.size(); ++i) hyp[i].sure = links_from(words[i], rule);
+    const bool use_tags = tagged.size() == src.size();
+    const eval::AerScore sc = use_tags ? eval::score_alignments(hyp, gold, tagged) : eval::score_alignments(hyp, gold);
+    const eval::AerScore all = eval::score_alignments(hyp, gold);
+    out[name] = {{"aer", sc.aer}, {"precision", sc.precision}, {"recall", sc.recall}, {"links", sc.hyp_links},
+                 {"aer_all_links", all.aer}, {"tagged_only", use_tags}};
+  }
+  return out;
+}
+
 nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& lines, const std::string& split,
                                  const EvalOptions& opt, std::vector<std::string>* hyp_lines, size_t* scored) {
   const std::vector<size_t> pick = spread_sample(lines.src.size(), opt.max_sentences);
@@ -82,9 +140,9 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
     refs.push_back(lines.tgt[i]);
   }
   const fs::path gold_path = fs::path(m.config.data.dir) / (split + ".gold");
-  const bool with_alignments = opt.alignments && fs::exists(gold_path);
-  TranslateOptions topt = opt.translate;
-  topt.weights = topt.weights || with_alignments;
+  const bool with_alignments =
+      opt.alignments && fs::exists(gold_path) && m.config.model.decoder != models::DecoderKind::None;
+  const TranslateOptions& topt = opt.translate;
   const auto out = translate_lines(m, src, topt);
   std::vector<std::string> hyps(n);
   std::vector<int64_t> src_words(n);
@@ -108,10 +166,6 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
                  gold_path.string(), all_gold.size(), lines.src.size());
     std::vector<eval::Alignment> gold;
     for (size_t i : pick) gold.push_back(all_gold[i]);
-    std::vector<eval::Alignment> hyp_align(n);
-    for (size_t i = 0; i < n; ++i)
-      if (!out[i].empty())
-        for (auto [s, t] : out[i][0].word_links) hyp_align[i].sure.push_back({s, t});
     const fs::path tagged_path = fs::path(m.config.data.dir) / (split + ".tagged");
     std::vector<eval::TaggedWords> tagged;
     if (fs::exists(tagged_path)) {
@@ -119,16 +173,8 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
       if (all_tagged.size() == lines.src.size())
         for (size_t i : pick) tagged.push_back(all_tagged[i]);
     }
-    const eval::AerScore all = eval::score_alignments(hyp_align, gold);
-    j["aer_all_links"] = all.aer;
-    if (!tagged.empty() && tagged.size() == n) {
-      const eval::AerScore t = eval::score_alignments(hyp_align, gold, tagged);
-      j["aer"] = t.aer;
-      j["aer_precision"] = t.precision;
-      j["aer_recall"] = t.recall;
-    } else {
-      j["aer"] = all.aer;
-    }
+    j["alignment"] = score_attention_alignments(m, src, refs, gold, tagged, topt.max_tokens);
+    j["aer"] = j["alignment"]["target_argmax"]["aer"];
   }
   return j;
 }

@@ -49,6 +49,24 @@ struct TranslateOptions {
 std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std::vector<std::string>& lines,
                                                       const TranslateOptions& opt);
 
+// Teacher-forced attention: feeds each reference through the decoder and keeps the weights of every reference
+// token, EOS excluded: per sentence [target token][source token]. Empty pairs give an empty matrix. This is
+// how attention is scored against a gold alignment, which indexes the reference's words.
+std::vector<std::vector<std::vector<float>>> forced_attention(LoadedModel& m, const std::vector<std::string>& src_lines,
+                                                              const std::vector<std::string>& tgt_lines,
+                                                              int64_t max_tokens = 6000);
+
+// Word-level view of a token-level attention matrix: source words = whitespace words of the source line,
+// output words = those of the target (pieces merged); weight(word j, word i) = mean over j's tokens of the sum
+// over i's tokens. Rows still sum to at most 1.
+struct WordAttention {
+  std::vector<std::string> src_words, tgt_words;
+  std::vector<std::vector<float>> weights;  // [target word][source word]
+};
+WordAttention word_attention(const std::vector<std::vector<float>>& weights, const std::vector<int64_t>& src_word,
+                             const std::vector<int64_t>& tgt_word, const std::vector<std::string>& src_words,
+                             const std::vector<std::string>& tgt_words);
+
 // Word alignment from attention: every output token links its word to the word of the source token it
 // attends to most; links are unique and sorted.
 std::vector<std::pair<int, int>> argmax_word_links(const std::vector<std::vector<float>>& weights,
