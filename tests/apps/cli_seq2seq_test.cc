@@ -101,6 +101,8 @@ TEST(CliSeq2SeqTrain, WritesTheRunDirectory) {
   attend::testing_util::write_json_file(cfg, attend::testing_util::toy_g2p_config(data));
   const CliResult r = train(cfg, run);
   ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(split_lines(r.out).size(), 1u) << "--quiet: only the summary on stdout: " << r.out;
+  EXPECT_EQ(r.err, "") << "--quiet: nothing on stderr";
   const json s = summary_of(r);
   ASSERT_TRUE(s.is_object()) << r.out;
   EXPECT_EQ(s["steps"], 30);
