@@ -93,17 +93,24 @@ int run_g2p_demo(const DemoCli& c) {
               test["wer"].get<double>());
   std::printf("  (hypotheses: %s)\n", eo.hyp_out.c_str());
 
-  const Translation& t = out_words[0][0];
-  viz::AlignmentView v;
-  v.source_tokens = t.src_tokens;
-  v.output_tokens = t.out_tokens;
-  v.weights = t.weights;
-  v.title = "attention: " + samples[0];
-  const fs::path png = out / "heatmap.png", svg = out / "heatmap.svg";
-  viz::write_heatmap_png(png.string(), v);
-  viz::write_heatmap_svg(svg.string(), v);
-  std::printf("\nattention heatmap of \"%s\" (letters along x, phonemes along y): %s and %s\n", samples[0].c_str(),
-              png.c_str(), svg.c_str());
+  // The heatmap of the first sample word with an output (a barely trained model may output nothing).
+  size_t shown = 0;
+  while (shown + 1 < samples.size() && out_words[shown][0].out_tokens.empty()) ++shown;
+  const Translation& t = out_words[shown][0];
+  if (t.out_tokens.empty()) {
+    std::printf("\nno attention heatmap: the model outputs nothing for the sample words yet (train longer)\n");
+  } else {
+    viz::AlignmentView v;
+    v.source_tokens = t.src_tokens;
+    v.output_tokens = t.out_tokens;
+    v.weights = t.weights;
+    v.title = "attention: " + samples[shown];
+    const fs::path png = out / "heatmap.png", svg = out / "heatmap.svg";
+    viz::write_heatmap_png(png.string(), v);
+    viz::write_heatmap_svg(svg.string(), v);
+    std::printf("\nattention heatmap of \"%s\" (letters along x, phonemes along y): %s and %s\n",
+                samples[shown].c_str(), png.c_str(), svg.c_str());
+  }
   std::printf("training curve: %s\n", (model_dir / "curve.svg").c_str());
   std::printf("try: echo attention | attend translate --model %s --beam 5 --alignment\n", model_dir.c_str());
   return 0;

@@ -68,7 +68,8 @@ int run_translate(TranslateCli& c) {
         v.output_tokens = t.out_tokens;
         v.weights = t.weights;
         v.title = lines[i];
-        *views << viz::to_json(v).dump() << '\n';
+        // Input lines need not be valid UTF-8: such bytes become U+FFFD rather than failing the run.
+        *views << viz::to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       }
     }
     std::fflush(stdout);

@@ -86,6 +86,16 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   ATTEND_CHECK(!opt.out_dir.empty(), "train: --config needs --out DIR for the model");
   const fs::path dir = opt.out_dir;
   const bool has_run = fs::exists(dir / "config.json");
+  // config.json marks a run: a fresh run writes it only once its data, model and schedule are set up, and
+  // removes the directory it created when that setup fails, so a failed start never blocks the next one.
+  struct RemoveOnFailure {
+    fs::path dir;
+    bool armed = false;
+    ~RemoveOnFailure() {
+      std::error_code ec;
+      if (armed) fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
   LoadedModel m;
   if (opt.resume) {
     ATTEND_CHECK(has_run, "train: --resume but {} holds no training run (no config.json)", dir.string());
@@ -104,6 +114,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     ATTEND_CHECK(!has_run, "train: {} already holds a training run; use --resume to continue it or another --out",
                  dir.string());
     m.config = RunConfig::load(opt.config_path);
+    cleanup.armed = !fs::exists(dir);
     fs::create_directories(dir);
     // Vocabularies come from the training split only.
     const data::ParallelLines train_lines = read_split(m.config, "train", m.config.data.max_train);
@@ -111,8 +122,6 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     m.tgt = data::TextCodec::build(train_lines.tgt, m.config.data.tgt_codec, dir.string(), "tgt");
     m.config.model.src_vocab = m.src.vocab().size();
     m.config.model.tgt_vocab = m.tgt.vocab().size();
-    write_json_atomically(dir / "config.json", m.config.to_json());
-    std::ofstream(dir / "metrics.jsonl", std::ios::trunc);
   }
   const RunConfig& cfg = m.config;
   const TrainSection& tr = cfg.train;
@@ -134,11 +143,22 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   const nn::Schedule schedule = nn::Schedule::parse(tr.schedule, tr.lr);
   data::Batcher batcher(std::move(train.examples), {.max_tokens = tr.max_tokens, .seed = tr.seed});
   Rng dropout_rng(tr.seed * 104729 + 3);
+  if (!opt.resume) {
+    write_json_atomically(dir / "config.json", m.config.to_json());
+    std::ofstream(dir / "metrics.jsonl", std::ios::trunc);
+    cleanup.armed = false;
+  }
 
+  // A run stopped by --max-steps before train.max_steps is one leg of a longer run that --resume continues:
+  // it writes no log line or validation off the config's grid, so the legs together equal one go.
+  const bool partial = opt.max_steps >= 0 && opt.max_steps < tr.max_steps;
   int64_t step = 0, bad_validations = 0;
+  // The steps since the last log line (saved in checkpoints: a resumed run's next line averages the same steps).
+  int64_t window_steps = 0, window_tokens = 0;
+  double window_loss = 0, window_seconds = 0;
   double best = std::numeric_limits<double>::infinity();
   bool stopped = false;
-  nlohmann::json best_dev = nullptr;
+  nlohmann::json best_dev = nullptr, provisional_dev = nullptr;
   if (opt.resume) {
     const nn::CheckpointState st = nn::load_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer);
     step = st.step;
@@ -152,6 +172,13 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     best_dev = st.extra.value("best_dev", nlohmann::json(nullptr));
     if (m.model->baseline() && st.extra.contains("baseline"))
       m.model->baseline()->set_average(st.extra["baseline"][0].get<double>(), st.extra["baseline"][1].get<int64_t>());
+    if (st.extra.contains("log_window")) {
+      const nlohmann::json& w = st.extra["log_window"];
+      window_steps = w.at("steps").get<int64_t>();
+      window_tokens = w.at("tokens").get<int64_t>();
+      window_loss = w.at("loss_sum").get<double>();
+      window_seconds = w.at("seconds").get<double>();
+    }
     truncate_metrics(dir / "metrics.jsonl", step);
   }
 
@@ -164,7 +191,10 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
                 {"best", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
                 {"bad_validations", bad_validations},
                 {"stopped_early", stopped},
-                {"best_dev", best_dev}};
+                {"best_dev", best_dev},
+                {"log_window",
+                 {{"steps", window_steps}, {"tokens", window_tokens}, {"loss_sum", window_loss},
+                  {"seconds", window_seconds}}}};
     if (m.model->baseline())
       st.extra["baseline"] = {m.model->baseline()->average(), m.model->baseline()->observed()};
     nn::save_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer, st);
@@ -173,8 +203,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   std::ofstream metrics(dir / "metrics.jsonl", std::ios::app);
   Progress progress(max_steps, step, tr.log_every);
   double train_seconds = 0;
-  int64_t train_tokens = 0, window_steps = 0, window_tokens = 0;
-  double window_loss = 0, window_seconds = 0;
+  int64_t train_tokens = 0;
   auto validate = [&] {
     EvalOptions eo;
     eo.translate.search.beam = tr.valid_beam;
@@ -227,7 +256,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     window_tokens += batch.tokens;
     window_seconds += dt;
     ++window_steps;
-    if (step % tr.log_every == 0 || step == max_steps) {
+    if (step % tr.log_every == 0 || (step == max_steps && !partial)) {
       const nlohmann::json line = {{"step", step},
                                    {"epoch", batcher.epoch()},
                                    {"loss", window_loss / static_cast<double>(window_steps)},
@@ -246,7 +275,26 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     }
   }
   if (!opt.quiet) progress.finish();
-  if (!fs::exists(dir / "best" / "state.json")) validate();  // a run shorter than valid_every still gets a best
+  if (!fs::exists(dir / "best" / "state.json")) {
+    // A run shorter than valid_every still gets a best. One leg of a longer run gets a provisional one that
+    // changes no training state (the next leg's first validation replaces it, as in the run in one go).
+    if (partial && !stopped) {
+      EvalOptions eo;
+      eo.translate.search.beam = tr.valid_beam;
+      eo.max_sentences = tr.valid_sentences;
+      eo.alignments = false;
+      nlohmann::json j = evaluate_split(m, "dev", eo);
+      j["step"] = step;
+      nn::CheckpointState st;
+      st.step = step;
+      st.config = cfg.to_json();
+      st.extra = {{"dev", j}, {"provisional", true}};
+      nn::save_checkpoint((dir / "best").string(), *m.model, nullptr, st);
+      provisional_dev = j;
+    } else {
+      validate();
+    }
+  }
   metrics.flush();
   save();
   try {
@@ -261,7 +309,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   s.seconds = train_seconds;
   s.tokens_per_s = train_seconds > 0 ? static_cast<double>(train_tokens) / train_seconds : 0;
   s.stopped_early = stopped;
-  s.best_dev = best_dev;
+  s.best_dev = best_dev.is_null() ? provisional_dev : best_dev;
   return s;
 }
 

@@ -191,6 +191,7 @@ EncoderDecoder::EncoderDecoder(const EncoderDecoderConfig& cfg, Rng& rng)
     register_module("readout", readout_.get());
   }
   register_module("out", &out_);
+  register_module("dropout", &drop_);  // so that eval() turns dropout off (it holds no parameters)
 }
 
 EncoderDecoder::~EncoderDecoder() = default;
