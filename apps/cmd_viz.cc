@@ -2,7 +2,7 @@
 // alignments `attend translate --attention-json` writes, and training curves (.svg) from metrics.jsonl.
 //   attend viz --attention attn.jsonl --out a.png [--index N] [--html report.html] [--max N] [--colors viridis]
 //   attend viz --metrics run/metrics.jsonl --out curve.svg [--keys loss,dev_bleu]
-// add_viz_options builds the options so that model-driven sources (--model DIR --split dev) can join later.
+//   attend viz --model DIR --split dev --html dev.html [--max 20]   (teacher-forced, word level, gold outlined)
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -11,6 +11,10 @@
 
 #include "base/error.h"
 #include "command.h"
+#include "data/parallel_corpus.h"
+#include "data/text_file.h"
+#include "eval/aer.h"
+#include "translator.h"
 #include "viz/alignment_view.h"
 #include "viz/curve_svg.h"
 #include "viz/heatmap_png.h"
@@ -30,20 +34,29 @@ struct VizCli {
   std::string colors = "blues";
   std::vector<std::string> keys{"loss"};
   std::string title;
+  std::string model;         // --model DIR: teacher-forced attention of the model on a split
+  std::string split = "dev";
+  bool latest = false;
 };
 
 void add_viz_options(CLI::App& cmd, VizCli& c) {
   CLI::Option* attention = cmd.add_option("--attention", c.attention, "alignments file (JSON lines, one per sentence)");
   CLI::Option* metrics = cmd.add_option("--metrics", c.metrics, "training metrics file (JSON lines) to plot");
   attention->excludes(metrics);
+  CLI::Option* model = cmd.add_option("--model", c.model,
+                                      "draw a trained model's attention on a split's reference pairs (teacher forced, "
+                                      "word level, gold links outlined when the split has them)");
+  model->excludes(attention)->excludes(metrics);
+  cmd.add_option("--split", c.split, "with --model: dev | test | train")
+      ->check(CLI::IsMember({"dev", "test", "train"}))
+      ->needs(model);
+  cmd.add_flag("--latest", c.latest, "with --model: the latest checkpoint instead of the best")->needs(model);
   cmd.add_option("--out", c.out, "output image: .png or .svg (curves: .svg)");
   cmd.add_option("--index", c.index, "which alignment of the file to draw (0-based)")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
-      ->needs(attention);
-  cmd.add_option("--html", c.html, "also write an HTML report of the first --max alignments")->needs(attention);
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  cmd.add_option("--html", c.html, "also write an HTML report of the first --max alignments");
   cmd.add_option("--max", c.max, "alignments in the HTML report")
-      ->check(CLI::Range(size_t{1}, size_t{100000}))
-      ->needs(attention);
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
   cmd.add_option("--colors", c.colors, "heatmap colour scale: blues | viridis | grey")
       ->check(CLI::IsMember({"blues", "viridis", "grey", "gray"}));
   cmd.add_option("--keys", c.keys, "metrics to plot against step, comma-separated (default loss)")
@@ -96,6 +109,76 @@ int run_attention(const VizCli& c) {
   return 0;
 }
 
+// The first n sentence pairs of the split, each as the model's word-level teacher-forced attention with the
+// split's gold links (Pharaoh, source word first) when <split>.gold exists.
+std::vector<viz::AlignmentView> model_views(const VizCli& c, size_t n) {
+  LoadedModel m = load_model_dir(c.model, c.latest);
+  ATTEND_CHECK(m.config.model.decoder != models::DecoderKind::None,
+               "viz: {} has no attention (decoder \"none\"): nothing to draw", c.model);
+  const data::ParallelLines lines =
+      data::read_parallel_lines(m.config.split_path(c.split, true), m.config.split_path(c.split, false));
+  n = std::min(n, lines.src.size());
+  const std::vector<std::string> src(lines.src.begin(), lines.src.begin() + static_cast<long>(n));
+  const std::vector<std::string> tgt(lines.tgt.begin(), lines.tgt.begin() + static_cast<long>(n));
+  const auto forced = forced_attention(m, src, tgt);
+  const std::filesystem::path dir = m.config.data.dir;
+  std::vector<eval::Alignment> gold;
+  if (std::filesystem::exists(dir / (c.split + ".gold"))) gold = eval::read_pharaoh_file((dir / (c.split + ".gold")).string());
+  std::vector<std::string> refs;
+  if (std::filesystem::exists(dir / (c.split + ".ref"))) refs = data::read_lines((dir / (c.split + ".ref")).string(), "verse references");
+  std::vector<viz::AlignmentView> views;
+  for (size_t i = 0; i < n; ++i) {
+    if (forced[i].empty()) continue;  // an empty pair
+    const WordAttention a = word_attention(forced[i], m.src.word_of_line_tokens(src[i]), m.tgt.word_of_line_tokens(tgt[i]),
+                                           data::split_whitespace(src[i]), data::split_whitespace(tgt[i]));
+    viz::AlignmentView v;
+    v.source_tokens = a.src_words;
+    v.output_tokens = a.tgt_words;
+    v.weights = a.weights;
+    if (i < gold.size()) {
+      for (const eval::Link& l : gold[i].sure) v.sure.emplace_back(l.src, l.tgt);
+      for (const eval::Link& l : gold[i].possible) v.possible.emplace_back(l.src, l.tgt);
+    }
+    v.title = (i < refs.size() ? refs[i] : c.split + " line " + std::to_string(i + 1));
+    views.push_back(std::move(v));
+  }
+  ATTEND_CHECK(!views.empty(), "viz: no sentence pairs to draw in the {} split of {}", c.split, c.model);
+  return views;
+}
+
+int run_model(const VizCli& c) {
+  ATTEND_CHECK(!c.out.empty() || !c.html.empty(), "viz: --model needs --out PATH or --html PATH");
+  const size_t n = std::max(c.html.empty() ? size_t{0} : c.max, static_cast<size_t>(c.index) + 1);
+  const std::vector<viz::AlignmentView> views = model_views(c, n);
+  const viz::ColorScale scale = viz::parse_color_scale(c.colors);
+  if (!c.out.empty()) {
+    const std::string format = output_format(c.out, {".png", ".svg"});
+    ATTEND_CHECK(static_cast<size_t>(c.index) < views.size(), "viz: --index {} but only {} pairs were drawn", c.index,
+                 views.size());
+    const viz::AlignmentView& v = views[static_cast<size_t>(c.index)];
+    if (format == ".png") {
+      viz::PngHeatmapOptions opt;
+      opt.scale = scale;
+      viz::write_heatmap_png(c.out, v, opt);
+    } else {
+      viz::SvgHeatmapOptions opt;
+      opt.scale = scale;
+      viz::write_heatmap_svg(c.out, v, opt);
+    }
+    std::printf("viz: %s (%zu x %zu words) -> %s\n", v.title.c_str(), v.output_tokens.size(), v.source_tokens.size(),
+                c.out.c_str());
+  }
+  if (!c.html.empty()) {
+    viz::HtmlReportOptions opt;
+    opt.page_title = "attend: attention of " + c.model + " on " + c.split + " (teacher forced; gold links outlined)";
+    opt.heatmap.scale = scale;
+    const size_t k = std::min(views.size(), c.max);
+    viz::write_html_report(c.html, std::span(views.data(), k), opt);
+    std::printf("viz: %zu sentence pair(s) -> %s\n", k, c.html.c_str());
+  }
+  return 0;
+}
+
 int run_metrics(const VizCli& c) {
   ATTEND_CHECK(!c.out.empty(), "viz: --metrics needs --out PATH.svg");
   output_format(c.out, {".svg"});
@@ -111,9 +194,10 @@ int run_metrics(const VizCli& c) {
 }
 
 int run_viz(const VizCli& c) {
+  if (!c.model.empty()) return run_model(c);
   if (!c.attention.empty()) return run_attention(c);
   if (!c.metrics.empty()) return run_metrics(c);
-  ATTEND_FAIL("viz: nothing to draw: give --attention FILE.jsonl or --metrics FILE.jsonl");
+  ATTEND_FAIL("viz: nothing to draw: give --attention FILE.jsonl, --model DIR or --metrics FILE.jsonl");
 }
 
 ATTEND_COMMAND("viz", "render attention heatmaps (.png/.svg, HTML report) and training curves", [](CLI::App& cmd) {

@@ -51,6 +51,7 @@ Seq2Seq::Seq2Seq(const Seq2SeqConfig& cfg, Rng& rng)
   register_module("tgt_embed", &tgt_embed_);
   register_module("encoder", &encoder_);
   register_module("decoder", &decoder_);
+  register_module("dropout", &drop_);  // so that eval() turns it off
   if (cfg.attention) {
     attention::AttentionConfig ac = *cfg.attention;
     ac.query_dim = ac.query_dim ? ac.query_dim : cfg.hidden;
