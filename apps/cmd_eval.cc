@@ -218,6 +218,8 @@ void add_model_eval_options(CLI::App& cmd, ModelEvalCli& c) {
   cmd.add_option("--max-sentences", c.opt.max_sentences, "score at most N sentences (g2p: words), spread over the split")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd.add_option("--hyp-out", c.opt.hyp_out, "also write the hypotheses to this file");
+  cmd.add_option("--alignment-out", c.opt.alignment_out,
+                 "translation with gold links: write the attention's word links (Pharaoh) scored as 'aer'");
   cmd.add_flag("--latest", c.latest, "use the latest checkpoint instead of the best dev weights");
   cmd.add_flag("--json", c.json, "print one JSON line");
 }

@@ -180,6 +180,7 @@ int run_model(const VizCli& c) {
 }
 
 int run_metrics(const VizCli& c) {
+  ATTEND_CHECK(c.index == 0 && c.html.empty(), "viz: --index and --html go with --attention or --model, not --metrics");
   ATTEND_CHECK(!c.out.empty(), "viz: --metrics needs --out PATH.svg");
   output_format(c.out, {".svg"});
   std::vector<std::string> keys;

@@ -106,7 +106,8 @@ std::vector<eval::Link> links_from(const WordAttention& a, LinkRule rule) {
 nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std::string>& src,
                                           const std::vector<std::string>& refs,
                                           const std::vector<eval::Alignment>& gold,
-                                          const std::vector<eval::TaggedWords>& tagged, int64_t max_tokens) {
+                                          const std::vector<eval::TaggedWords>& tagged, int64_t max_tokens,
+                                          const std::string& alignment_out) {
   const auto forced = forced_attention(m, src, refs, max_tokens);
   std::vector<WordAttention> words(src.size());
   for (size_t i = 0; i < src.size(); ++i)
@@ -120,6 +121,11 @@ nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std:
   for (auto [name, rule] : rules) {
     std::vector<eval::Alignment> hyp(src.size());
     for (size_t i = 0; i < src.size(); ++i) hyp[i].sure = links_from(words[i], rule);
+    if (rule == LinkRule::TargetArgmax && !alignment_out.empty()) {
+      std::vector<std::string> lines;
+      for (const auto& a : hyp) lines.push_back(eval::format_pharaoh(a));
+      write_lines(alignment_out, lines);
+    }
     const bool use_tags = tagged.size() == src.size();
     const eval::AerScore sc = use_tags ? eval::score_alignments(hyp, gold, tagged) : eval::score_alignments(hyp, gold);
     const eval::AerScore all = eval::score_alignments(hyp, gold);
@@ -173,8 +179,9 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
       if (all_tagged.size() == lines.src.size())
         for (size_t i : pick) tagged.push_back(all_tagged[i]);
     }
-    j["alignment"] = score_attention_alignments(m, src, refs, gold, tagged, topt.max_tokens);
+    j["alignment"] = score_attention_alignments(m, src, refs, gold, tagged, topt.max_tokens, opt.alignment_out);
     j["aer"] = j["alignment"]["target_argmax"]["aer"];
+    j["aer_all_links"] = j["alignment"]["target_argmax"]["aer_all_links"];
   }
   return j;
 }

@@ -455,8 +455,12 @@ TEST(CliSeq2SeqEval, TranslationScoresMatchEvalBleuAndAer) {
   EXPECT_NEAR(j["bleu"].get<double>(), bj["bleu"].get<double>(), 1e-9);
   EXPECT_NEAR(j["chrf"].get<double>(), bj["chrf"].get<double>(), 1e-9);
 
-  // AER of translate's alignments against the gold links, with and without the tagged-word filter.
-  const std::string hyp_links = write_input(tmp, "hyp.align", links);
+  // AER: eval aligns the references by teacher forcing (the gold indexes reference words); the links it wrote
+  // (--alignment-out), scored by attend eval aer with and without the tagged-word filter, give its numbers.
+  const std::string hyp_links = (tmp.path() / "forced.align").string();
+  const CliResult f = run_cli("eval --model " + run.string() + " --split test --beam 2 --json --alignment-out " + hyp_links);
+  ASSERT_EQ(f.exit_code, 0) << f.all();
+  EXPECT_EQ(json::parse(f.out)["aer"], j["aer"]);
   const CliResult a = run_cli("eval aer --json --hyp " + hyp_links + " --gold " + (data / "test.gold").string() +
                               " --tagged " + (data / "test.tagged").string());
   ASSERT_EQ(a.exit_code, 0) << a.all();

@@ -134,7 +134,7 @@ TEST(CliViz, BadInputGivesOneLineAndNoFile) {
       {"viz --metrics " + tmp.file("m.jsonl") + " --out " + tmp.file("c.svg") + " --keys dev_bleu",
        "no line has numbers for both 'step' and 'dev_bleu'"},
       {"viz --attention " + attn + " --metrics " + tmp.file("m.jsonl") + " --out " + out, "excludes"},
-      {"viz --metrics " + tmp.file("m.jsonl") + " --index 1 --out " + tmp.file("c.svg"), "requires"},
+      {"viz --metrics " + tmp.file("m.jsonl") + " --index 1 --out " + tmp.file("c.svg"), "go with --attention or --model"},
   };
   for (const auto& [args, text] : cases) {
     RunResult r = run(args);
