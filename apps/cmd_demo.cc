@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 struct DemoCli {
   std::string out = "attend-demo";
-  int64_t steps = 1500;
+  int64_t steps = 3000;
   int64_t train_words = 40000;
   int64_t test_words = 2000;
 };
