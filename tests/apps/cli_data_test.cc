@@ -10,36 +10,19 @@
 #include <string>
 
 #include "support/temp_dir.h"
+#include "support/run_cli.h"
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string out;  // stdout + stderr
-};
-
-RunResult run(const std::string& args) {
-  std::string cmd = std::string(ATTEND_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+using attend::testing_util::RunResult;
+using attend::testing_util::run;
+using attend::testing_util::lines;
 
 int64_t count_lines(const std::filesystem::path& p) {
   std::ifstream in(p);
   int64_t n = 0;
   std::string line;
   while (std::getline(in, line)) ++n;
-  return n;
-}
-
-int lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
   return n;
 }
 

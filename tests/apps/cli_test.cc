@@ -10,36 +10,19 @@
 #include <string>
 
 #include "support/temp_dir.h"
+#include "support/run_cli.h"
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string out;  // stdout + stderr
-};
-
-RunResult run(const std::string& args) {
-  std::string cmd = std::string(ATTEND_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+using attend::testing_util::RunResult;
+using attend::testing_util::run;
+using attend::testing_util::lines;
 
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-int lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
 }
 
 const std::string kSmall = "train --task reverse --vocab 12 --max-length 7 --embed 16 --hidden 24 --batch 16 "

@@ -11,35 +11,18 @@
 #include "viz/alignment_view.h"
 #include "viz/heatmap_png.h"
 #include "viz/xml_check.h"
+#include "support/run_cli.h"
 
 namespace {
+
+using attend::testing_util::RunResult;
+using attend::testing_util::run;
+using attend::testing_util::lines;
 
 namespace fs = std::filesystem;
 using attend::testing_util::read_bytes;
 using attend::testing_util::TempDir;
 using attend::testing_util::write_bytes;
-
-struct RunResult {
-  int exit_code;
-  std::string out;  // stdout + stderr
-};
-
-RunResult run(const std::string& args) {
-  std::string cmd = std::string(ATTEND_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
-
-int lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 std::vector<attend::viz::AlignmentView> sample_views() {
   attend::viz::AlignmentView a;

@@ -12,24 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "support/temp_dir.h"
+#include "support/run_cli.h"
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string out;  // stdout + stderr
-};
-
-RunResult run(const std::string& args) {
-  std::string cmd = std::string(ATTEND_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+using attend::testing_util::RunResult;
+using attend::testing_util::run;
 
 int count_lines(const std::string& path) {
   std::ifstream in(path);
