@@ -79,21 +79,27 @@ std::string output_format(const std::string& path, std::initializer_list<const c
   ATTEND_FAIL("viz: --out '{}': unknown extension '{}' (use {})", path, ext, names);
 }
 
+// One heatmap as .png or .svg (format from output_format).
+void write_heatmap(const std::string& path, const std::string& format, const viz::AlignmentView& v,
+                   viz::ColorScale scale) {
+  if (format == ".png") {
+    viz::PngHeatmapOptions opt;
+    opt.scale = scale;
+    viz::write_heatmap_png(path, v, opt);
+  } else {
+    viz::SvgHeatmapOptions opt;
+    opt.scale = scale;
+    viz::write_heatmap_svg(path, v, opt);
+  }
+}
+
 int run_attention(const VizCli& c) {
   ATTEND_CHECK(!c.out.empty() || !c.html.empty(), "viz: --attention needs --out PATH or --html PATH");
   const viz::ColorScale scale = viz::parse_color_scale(c.colors);
   if (!c.out.empty()) {
     const std::string format = output_format(c.out, {".png", ".svg"});
     const viz::AlignmentView v = viz::read_alignment_view(c.attention, static_cast<size_t>(c.index));
-    if (format == ".png") {
-      viz::PngHeatmapOptions opt;
-      opt.scale = scale;
-      viz::write_heatmap_png(c.out, v, opt);
-    } else {
-      viz::SvgHeatmapOptions opt;
-      opt.scale = scale;
-      viz::write_heatmap_svg(c.out, v, opt);
-    }
+    write_heatmap(c.out, format, v, scale);
     std::printf("viz: alignment %lld (%zu output x %zu source tokens) -> %s\n", static_cast<long long>(c.index),
                 v.output_tokens.size(), v.source_tokens.size(), c.out.c_str());
   }
@@ -156,15 +162,7 @@ int run_model(const VizCli& c) {
     ATTEND_CHECK(static_cast<size_t>(c.index) < views.size(), "viz: --index {} but only {} pairs were drawn", c.index,
                  views.size());
     const viz::AlignmentView& v = views[static_cast<size_t>(c.index)];
-    if (format == ".png") {
-      viz::PngHeatmapOptions opt;
-      opt.scale = scale;
-      viz::write_heatmap_png(c.out, v, opt);
-    } else {
-      viz::SvgHeatmapOptions opt;
-      opt.scale = scale;
-      viz::write_heatmap_svg(c.out, v, opt);
-    }
+    write_heatmap(c.out, format, v, scale);
     std::printf("viz: %s (%zu x %zu words) -> %s\n", v.title.c_str(), v.output_tokens.size(), v.source_tokens.size(),
                 c.out.c_str());
   }
