@@ -10,6 +10,7 @@
 #include "autograd/tape.h"
 #include "bench_timer.h"
 #include "command.h"
+#include "data/batch.h"
 #include "models/encoder_decoder.h"
 #include "models/search.h"
 #include "nn/clip.h"
@@ -45,29 +46,21 @@ models::EncoderDecoderConfig bench_model(const Seq2SeqBenchOptions& o) {
   return c;
 }
 
-// Random tokens in [4, vocab): all sentences full length, as in the peer.
+// Random tokens in [4, vocab), all sentences full length: tgt_len - 1 target tokens plus EOS, so the decoder
+// runs tgt_len steps, as in the peer.
 data::SeqBatch random_batch(const Seq2SeqBenchOptions& o, Rng& rng) {
-  auto ids = [&](int64_t t) {
-    std::vector<int64_t> v(static_cast<size_t>(t * o.batch));
+  auto ids = [&](int64_t n) {
+    std::vector<int64_t> v(static_cast<size_t>(n));
     for (auto& x : v) x = 4 + static_cast<int64_t>(rng.next_u64() % static_cast<uint64_t>(o.vocab - 4));
     return v;
   };
-  data::SeqBatch b;
-  b.src = Tensor::from(ids(o.src_len), {o.src_len, o.batch});
-  b.src_mask = Tensor::ones({o.src_len, o.batch});
-  std::vector<int64_t> target = ids(o.tgt_len);  // [Tt, B]
-  std::vector<int64_t> in(target.size()), out(target.size());
-  for (int64_t t = 0; t < o.tgt_len; ++t)
-    for (int64_t i = 0; i < o.batch; ++i) {
-      const size_t k = static_cast<size_t>(t * o.batch + i);
-      in[k] = t == 0 ? data::kBos : target[static_cast<size_t>((t - 1) * o.batch + i)];
-      out[k] = target[k];
-    }
-  b.tgt_in = Tensor::from(in, {o.tgt_len, o.batch});
-  b.tgt_out = Tensor::from(out, {o.tgt_len, o.batch});
-  b.tgt_mask = Tensor::ones({o.tgt_len, o.batch});
-  b.tokens = o.batch * (o.src_len + o.tgt_len);
-  return b;
+  std::vector<data::Example> examples(static_cast<size_t>(o.batch));
+  std::vector<int64_t> positions;
+  for (int64_t i = 0; i < o.batch; ++i) {
+    examples[static_cast<size_t>(i)] = {ids(o.src_len), ids(o.tgt_len - 1), i};
+    positions.push_back(i);
+  }
+  return data::make_seq_batch(examples, positions);
 }
 
 int run_seq2seq_bench(const Seq2SeqBenchOptions& o) {

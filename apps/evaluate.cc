@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "data/parallel_corpus.h"
+#include "data/text_file.h"
 #include "eval/aer.h"
 #include "eval/bleu.h"
 #include "eval/chrf.h"
@@ -21,13 +22,9 @@ namespace fs = std::filesystem;
 namespace {
 
 void write_lines(const std::string& path, const std::vector<std::string>& lines) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    ATTEND_CHECK(f.good(), "eval: cannot write {}", path);
-    for (const auto& l : lines) f << l << '\n';
-  }
-  fs::rename(tmp, path);
+  std::string text;
+  for (const auto& l : lines) text += l + '\n';
+  data::write_text_atomic(path, text, "eval output");
 }
 
 // Every k-th of n items so that at most `limit` remain (all when limit is 0 or >= n): a sample spread over

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "data/batcher.h"
 #include "data/parallel_corpus.h"
+#include "data/text_file.h"
 #include "evaluate.h"
 #include "metrics_file.h"
 #include "nn/checkpoint.h"
@@ -28,13 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 void write_json_atomically(const fs::path& path, const nlohmann::json& j) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    ATTEND_CHECK(f.good(), "train: cannot write {}", path.string());
-    f << j.dump(2) << '\n';
-  }
-  fs::rename(tmp, path);
+  data::write_text_atomic(path.string(), j.dump(2) + "\n", "run config");
 }
 
 void report_corpus(const char* split, const data::CorpusStats& s, bool quiet) {

@@ -217,6 +217,15 @@ EncoderDecoder::Memory EncoderDecoder::encode(const Tensor& src, const Tensor& s
 
 // ---- the decoder step shared by training and decoding ----
 
+EncoderDecoder::Recurrent EncoderDecoder::initial_state(const Memory& mem) {
+  Recurrent st;
+  // s_0 = tanh(W_init mean_j h_j) over the real source positions.
+  const Tensor counts = unsqueeze(sum(mem.mask, 1), 1);                 // [B, 1]
+  st.h = tanh(init_.forward(div(sum(mem.values, 1), counts)));          // [B, H]
+  if (cfg_.decoder == DecoderKind::Luong && cfg_.input_feeding) st.feed = Tensor::zeros({mem.values.size(0), cfg_.hidden});
+  return st;
+}
+
 Tensor EncoderDecoder::cell_step(const Tensor& x, Recurrent& st) {
   if (gru_cell_) {
     st.h = gru_cell_->forward(x, st.h);
@@ -272,11 +281,7 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
   ATTEND_CHECK(batch.tgt_in.ndim() == 2 && batch.tgt_in.size(1) == b && batch.tgt_out.shape() == batch.tgt_in.shape(),
                "encoder-decoder: target {} / {} do not match the source batch of {}", batch.tgt_in.shape(),
                batch.tgt_out.shape(), b);
-  Recurrent st;
-  // s_0 = tanh(W_init mean_j h_j) over the real source positions.
-  const Tensor counts = unsqueeze(sum(mem.mask, 1), 1);                      // [B, 1]
-  st.h = tanh(init_.forward(div(sum(mem.values, 1), counts)));               // [B, H]
-  if (cfg_.decoder == DecoderKind::Luong && cfg_.input_feeding) st.feed = Tensor::zeros({b, cfg_.hidden});
+  Recurrent st = initial_state(mem);
   const Tensor emb = drop_.forward(tgt_embed_.forward(batch.tgt_in), rng);  // [Tt, B, E]
 
   std::vector<Tensor> features, log_probs, entropies;
@@ -327,9 +332,7 @@ std::unique_ptr<DecoderState> EncoderDecoder::start(const Tensor& src, const Ten
   auto state = std::make_unique<StepState>();
   state->memory = encode(src, src_mask, decode_rng_);
   const int64_t b = src.size(1);
-  const Tensor counts = unsqueeze(sum(state->memory.mask, 1), 1);
-  state->rec.h = tanh(init_.forward(div(sum(state->memory.values, 1), counts)));
-  if (cfg_.decoder == DecoderKind::Luong && cfg_.input_feeding) state->rec.feed = Tensor::zeros({b, cfg_.hidden});
+  state->rec = initial_state(state->memory);
   state->sentence.resize(static_cast<size_t>(b));
   for (int64_t i = 0; i < b; ++i) state->sentence[static_cast<size_t>(i)] = i;
   return state;

@@ -84,6 +84,7 @@ class EncoderDecoder : public nn::Module, public StepModel {
 
  private:
   Memory encode(const Tensor& src, const Tensor& src_mask, Rng& rng);
+  Recurrent initial_state(const Memory& mem);  // s_0 (and h~_0 = 0 with input feeding)
   // One decoder step for every row: emb [N, E] -> the output layer's input [N, F]; updates `st`.
   Tensor decode_step(const Memory& mem, const Tensor& emb, Recurrent& st, int64_t t, Rng& rng,
                      attention::AttentionResult* attended);
