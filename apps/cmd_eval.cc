@@ -212,7 +212,8 @@ int run_eval_model(ModelEvalCli& c) {
 
 void add_model_eval_options(CLI::App& cmd, ModelEvalCli& c) {
   cmd.add_option("--model", c.model_dir, "score a trained model directory on a split of its data");
-  cmd.add_option("--split", c.split, "dev | test | train")->check(CLI::IsMember({"dev", "test", "train"}));
+  cmd.add_option("--split", c.split, "a split of the model's data: dev | test | train | any other split name there (len100, ...)")
+      ->check(split_name_check());
   cmd.add_option("--beam", c.opt.translate.search.beam, "beam size (1 = greedy)")->check(CLI::Range(1, 1000));
   cmd.add_option("--length-penalty", c.opt.translate.search.length_penalty, "GNMT alpha")->check(CLI::Range(0.0, 10.0));
   cmd.add_option("--max-sentences", c.opt.max_sentences, "score at most N sentences (g2p: words), spread over the split")

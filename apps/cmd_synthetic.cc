@@ -156,12 +156,17 @@ int run_recall(TrainCli& c) {
   r.model.vocab = c.opt.task.vocab;
   r.model.embed = c.opt.model.embed;
   r.model.hidden = c.opt.model.hidden;
+  r.eval_lengths = c.eval_lengths;
   RecallReport rep = train_recall(r);
-  std::printf("{\"task\":\"recall\",\"model\":\"%s\",\"length\":%lld,\"steps\":%lld,\"batch\":%lld,"
-              "\"accuracy\":%.4f,\"chance\":%.4f,\"final_loss\":%.4f,\"train_seconds\":%.1f,\"threads\":%d}\n",
-              r.kind.c_str(), static_cast<long long>(r.length), static_cast<long long>(r.steps),
-              static_cast<long long>(r.batch), rep.accuracy, 1.0 / static_cast<double>(r.model.vocab - 4),
-              rep.final_loss, rep.train_seconds, num_threads());
+  std::string at;
+  for (const auto& [len, acc] : rep.accuracy_at)
+    at += std::string(at.empty() ? "" : ",") + "\"" + std::to_string(len) + "\":" + std::to_string(acc);
+  std::printf("{\"task\":\"recall\",\"model\":\"%s\",\"length\":%lld,\"levels\":%d,\"chunk\":%lld,\"steps\":%lld,"
+              "\"batch\":%lld,\"accuracy\":%.4f,\"accuracy_at\":{%s},\"chance\":%.4f,\"final_loss\":%.4f,"
+              "\"train_seconds\":%.1f,\"threads\":%d}\n",
+              r.kind.c_str(), static_cast<long long>(r.length), r.model.levels, static_cast<long long>(r.model.chunk),
+              static_cast<long long>(r.steps), static_cast<long long>(r.batch), rep.accuracy, at.c_str(),
+              1.0 / static_cast<double>(r.model.vocab - 4), rep.final_loss, rep.train_seconds, num_threads());
   return 0;
 }
 

@@ -47,8 +47,8 @@ void add_viz_options(CLI::App& cmd, VizCli& c) {
                                       "draw a trained model's attention on a split's reference pairs (teacher forced, "
                                       "word level, gold links outlined when the split has them)");
   model->excludes(attention)->excludes(metrics);
-  cmd.add_option("--split", c.split, "with --model: dev | test | train")
-      ->check(CLI::IsMember({"dev", "test", "train"}))
+  cmd.add_option("--split", c.split, "with --model: dev | test | train | another split name")
+      ->check(split_name_check())
       ->needs(model);
   cmd.add_flag("--latest", c.latest, "with --model: the latest checkpoint instead of the best")->needs(model);
   cmd.add_option("--out", c.out, "output image: .png or .svg (curves: .svg)");

@@ -4,6 +4,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <functional>
 #include <string>
 #include <vector>
@@ -29,6 +30,18 @@ struct BenchmarkRegistration {
   BenchmarkRegistration(const char* name, const char* description, CommandSetup setup);
 };
 std::vector<CommandInfo>& benchmarks();
+
+// --split NAME: a data split is a file-name stem beside the model's data (dev, test, train, len100, ...):
+// letters, digits, '_', '-' and inner dots only, so it can never point outside the data directory.
+inline CLI::Validator split_name_check() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        bool ok = !s.empty() && s.front() != '.' && s.back() != '.';
+        for (char ch : s) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.');
+        return ok ? std::string() : "split '" + s + "' must be a file-name stem such as dev, test or len100";
+      },
+      "SPLIT");
+}
 
 }  // namespace attend::app
 

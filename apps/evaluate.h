@@ -27,7 +27,7 @@ struct EvalOptions {
 // "chrf", "bp", "ratio", "bleu_by_length": [...], "aer"...}, plus "decode_seconds".
 nlohmann::json evaluate_split(LoadedModel& m, const std::string& split, const EvalOptions& opt);
 
-// The number the trainer's early stopping minimises: WER for g2p, -BLEU for translation.
+// The number the trainer's early stopping minimises: WER for g2p, -BLEU for translation (ties: lower dev loss).
 double validation_objective(const RunConfig& cfg, const nlohmann::json& metrics);
 
 }  // namespace attend::app

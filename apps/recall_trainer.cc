@@ -44,17 +44,22 @@ RecallReport train_recall(const RecallTrainOptions& opt) {
   for (double v : recent) report.final_loss += v / static_cast<double>(recent.size());
 
   NoGradGuard no_grad;
-  Rng eval_rng(opt.seed + 99991);
-  int64_t correct = 0, seen = 0;
-  while (seen < opt.eval_sequences) {
-    const int64_t n = std::min(opt.batch, opt.eval_sequences - seen);
-    data::RecallBatch b = data::make_recall_batch(n, opt.length, opt.model.vocab, eval_rng);
-    auto pred = argmax(model->logits(b.tokens, b.prev_tokens), -1).to_vector<int64_t>();
-    auto ans = b.answer.to_vector<int64_t>();
-    for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == ans[i];
-    seen += n;
-  }
-  report.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+  // Held-out accuracy at one length; every length draws from its own seeded stream.
+  auto accuracy = [&](int64_t length) {
+    Rng eval_rng(opt.seed + 99991 + (length == opt.length ? 0 : static_cast<uint64_t>(length) * 7919));
+    int64_t correct = 0, seen = 0;
+    while (seen < opt.eval_sequences) {
+      const int64_t n = std::min(opt.batch, opt.eval_sequences - seen);
+      data::RecallBatch b = data::make_recall_batch(n, length, opt.model.vocab, eval_rng);
+      auto pred = argmax(model->logits(b.tokens, b.prev_tokens), -1).to_vector<int64_t>();
+      auto ans = b.answer.to_vector<int64_t>();
+      for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == ans[i];
+      seen += n;
+    }
+    return static_cast<double>(correct) / static_cast<double>(seen);
+  };
+  report.accuracy = accuracy(opt.length);
+  for (int64_t L : opt.eval_lengths) report.accuracy_at.emplace_back(L, accuracy(L));
   return report;
 }
 

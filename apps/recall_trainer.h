@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "models/recall.h"
 
@@ -18,6 +20,9 @@ struct RecallTrainOptions {
   double clip = 1.0;
   uint64_t seed = 1;
   int64_t eval_sequences = 500;
+  // Also score these lengths after training (the hierarchical model's parameters do not depend on N, so a
+  // model trained at one length can be scored at longer ones).
+  std::vector<int64_t> eval_lengths;
   bool quiet = false;
 };
 
@@ -25,6 +30,7 @@ struct RecallReport {
   double accuracy = 0;       // held-out, fresh sequences
   double final_loss = 0;     // mean of the last 20 training losses
   double train_seconds = 0;
+  std::vector<std::pair<int64_t, double>> accuracy_at;  // (length, accuracy) for each of eval_lengths
 };
 
 RecallReport train_recall(const RecallTrainOptions& opt);

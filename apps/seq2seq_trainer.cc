@@ -208,7 +208,10 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     j["dev_loss"] = dev_loss(*m.model, dev.examples, tr.max_tokens, dropout_rng);
     j["step"] = step;
     const double objective = validation_objective(cfg, j);
-    const bool improved = objective < best;
+    // A tie on the dev metric (a g2p or toy model at 0% WER, say) is broken by the dev loss.
+    const bool tie_better = objective == best && best_dev.is_object() && best_dev.contains("dev_loss") &&
+                            j["dev_loss"].get<double>() < best_dev["dev_loss"].get<double>();
+    const bool improved = objective < best || tie_better;
     if (improved) {
       best = objective;
       bad_validations = 0;

@@ -34,6 +34,7 @@ nlohmann::json EncoderDecoderConfig::to_json() const {
                       {"decoder", decoder_name(decoder)},
                       {"input_feeding", input_feeding},
                       {"dropout", dropout},
+                      {"init", init == InitKind::Mean ? "mean" : "final"},
                       {"entropy_weight", entropy_weight},
                       {"baseline_decay", baseline_decay}};
   j["attention"] = attention ? attention->to_json() : nlohmann::json(nullptr);
@@ -78,6 +79,11 @@ EncoderDecoderConfig EncoderDecoderConfig::from_json(const nlohmann::json& j) {
       ATTEND_CHECK(s == "bahdanau" || s == "luong" || s == "none",
                    "model config: 'decoder' must be \"bahdanau\", \"luong\" or \"none\", got {}", value.dump());
       c.decoder = s == "bahdanau" ? DecoderKind::Bahdanau : s == "luong" ? DecoderKind::Luong : DecoderKind::None;
+    } else if (key == "init") {
+      const std::string s = value.is_string() ? value.get<std::string>() : "";
+      ATTEND_CHECK(s == "mean" || s == "final", "model config: 'init' must be \"mean\" or \"final\", got {}",
+                   value.dump());
+      c.init = s == "mean" ? InitKind::Mean : InitKind::Final;
     } else if (key == "attention") {
       if (!value.is_null()) c.attention = AttentionConfig::from_json(value);
     } else {
@@ -217,11 +223,33 @@ EncoderDecoder::Memory EncoderDecoder::encode(const Tensor& src, const Tensor& s
 
 // ---- the decoder step shared by training and decoding ----
 
+// [h->_last; h<-_first] [B, He]: the forward half at each row's last real position (picked by a one-hot
+// product, so the gradient reaches only that position) and the backward half at position 0.
+Tensor EncoderDecoder::final_states(const Memory& mem) const {
+  const int64_t b = mem.values.size(0), ts = mem.values.size(1);
+  const std::vector<double> mask = mem.mask.copy(DType::F64).to_vector<double>();
+  Tensor pick = Tensor::zeros({b, 1, ts}, mem.values.dtype());
+  for (int64_t i = 0; i < b; ++i) {
+    int64_t last = 0;
+    for (int64_t j = 0; j < ts; ++j)
+      if (mask[static_cast<size_t>(i * ts + j)] != 0.0) last = j;
+    dispatch_float(pick.dtype(), "final_states", [&]<class T>() { pick.data<T>()[i * ts + last] = T(1); });
+  }
+  const Tensor last = squeeze(matmul(pick, mem.values), 1);  // [B, He]
+  if (!cfg_.bidirectional) return last;
+  const int64_t h = cfg_.encoder_hidden;
+  return concat({slice(last, 1, 0, h), slice(attend::select(mem.values, 1, 0), 1, h, 2 * h)}, 1);
+}
+
 EncoderDecoder::Recurrent EncoderDecoder::initial_state(const Memory& mem) {
   Recurrent st;
-  // s_0 = tanh(W_init mean_j h_j) over the real source positions.
-  const Tensor counts = unsqueeze(sum(mem.mask, 1), 1);                 // [B, 1]
-  st.h = tanh(init_.forward(div(sum(mem.values, 1), counts)));          // [B, H]
+  if (cfg_.init == InitKind::Mean) {
+    // s_0 = tanh(W_init mean_j h_j) over the real source positions.
+    const Tensor counts = unsqueeze(sum(mem.mask, 1), 1);  // [B, 1]
+    st.h = tanh(init_.forward(div(sum(mem.values, 1), counts)));
+  } else {
+    st.h = tanh(init_.forward(final_states(mem)));
+  }
   if (cfg_.decoder == DecoderKind::Luong && cfg_.input_feeding) st.feed = Tensor::zeros({mem.values.size(0), cfg_.hidden});
   return st;
 }

@@ -1,7 +1,7 @@
 // EncoderDecoder: the recurrent encoder-decoder with attention for real data (CMUdict, Bible es->en), one
 // code path for every variant, every hyperparameter in EncoderDecoderConfig (JSON in model configs).
 //   encoder: embeddings -> (bidirectional) GRU or LSTM -> memory h_1..h_S          [B, Ts, He]
-//   s_0 = tanh(W_init mean_j h_j)                                                  [B, H]
+//   s_0 = tanh(W_init mean_j h_j), or with "init": "final" tanh(W_init [h->_last; h<-_first])  [B, H]
 //   decoder "bahdanau" (Bahdanau et al. 2015): c_t = attend(s_{t-1}, h), s_t = cell([e_t; c_t], s_{t-1}),
 //            logits = W_o tanh(W_r [s_t; c_t; e_t])          (e_t = embedding of the previous target token)
 //   decoder "luong" (Luong et al. 2015): s_t = cell([e_t; h~_{t-1}], s_{t-1}) with input feeding (or cell(e_t)),
@@ -33,6 +33,10 @@ namespace attend::models {
 
 enum class CellKind { Gru, Lstm };
 enum class DecoderKind { Bahdanau, Luong, None };
+// What s_0 is computed from: the mean of the encoder outputs over the real positions, or the encoder's final
+// states (the forward direction at the last real position and the backward direction at the first, as in
+// Bahdanau et al. and Sutskever et al.) — the usual bridge of a fixed-vector model.
+enum class InitKind { Mean, Final };
 
 struct EncoderDecoderConfig {
   int64_t src_vocab = 0;  // 0 in a config file: taken from the data's vocabulary
@@ -46,6 +50,7 @@ struct EncoderDecoderConfig {
   DecoderKind decoder = DecoderKind::Bahdanau;
   bool input_feeding = true;  // luong only
   double dropout = 0.0;
+  InitKind init = InitKind::Mean;
   std::optional<attention::AttentionConfig> attention;  // required unless decoder is "none"
   double entropy_weight = 0.0;  // hard REINFORCE attention: entropy bonus
   double baseline_decay = 0.9;  // hard REINFORCE attention: moving-average baseline
@@ -85,6 +90,7 @@ class EncoderDecoder : public nn::Module, public StepModel {
  private:
   Memory encode(const Tensor& src, const Tensor& src_mask, Rng& rng);
   Recurrent initial_state(const Memory& mem);  // s_0 (and h~_0 = 0 with input feeding)
+  Tensor final_states(const Memory& mem) const;  // [h->_last; h<-_first] for init "final"
   // One decoder step for every row: emb [N, E] -> the output layer's input [N, F]; updates `st`.
   Tensor decode_step(const Memory& mem, const Tensor& emb, Recurrent& st, int64_t t, Rng& rng,
                      attention::AttentionResult* attended);

@@ -79,3 +79,22 @@ TEST(CliData, DataNeedsASubcommandAndIsBuilt) {
 }
 
 }  // namespace
+
+// `attend data reverse` writes the text splits the config trainer reads; `eval --split` takes their names but
+// nothing that could leave the data directory.
+TEST(CliData, ReverseWritesSplitsAndSplitNamesAreChecked) {
+  attend::testing_util::TempDir tmp;
+  const auto out = tmp.path() / "rev";
+  RunResult r = run("data reverse --out " + out.string() + " --train 50 --dev 5 --per-length 3 --eval-lengths 4,6");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("train dev len4 len6"), std::string::npos) << r.out;
+  EXPECT_EQ(count_lines(out / "train.src"), 50);
+  EXPECT_EQ(count_lines(out / "len6.tgt"), 3);
+  r = run("data reverse --out " + out.string() + " --min-length 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+  r = run("eval --model " + out.string() + " --split ../len4");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("must be a file-name stem"), std::string::npos) << r.out;
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+}

@@ -38,7 +38,53 @@ const char* kVariants[] = {
     R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "bahdanau",
         "attention": {"score": "additive", "selection": "hard_reinforce"}})",
     R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "none", "bidirectional": false})",
+    R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "none", "init": "final", "cell": "lstm"})",
+    R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "luong", "init": "final",
+        "attention": {"score": "general"}})",
 };
+
+// First-step log-probabilities of each source (decoded as one padded batch) after BOS.
+std::vector<std::vector<float>> first_step(EncoderDecoder& model, const std::vector<std::vector<int64_t>>& srcs) {
+  std::vector<data::Example> ex(srcs.size());
+  std::vector<const data::Example*> ptrs;
+  for (size_t i = 0; i < srcs.size(); ++i) {
+    ex[i].src = srcs[i];
+    ex[i].tgt = {3};
+    ptrs.push_back(&ex[i]);
+  }
+  const data::SeqBatch b = data::make_seq_batch(ptrs);
+  auto state = model.start(b.src, b.src_mask);
+  const int64_t n = static_cast<int64_t>(srcs.size());
+  const auto lp = model.step(*state, Tensor::from(std::vector<int64_t>(srcs.size(), data::kBos), {n}), nullptr)
+                      .to_vector<float>();
+  std::vector<std::vector<float>> rows;
+  for (int64_t i = 0; i < n; ++i) rows.emplace_back(lp.begin() + i * 12, lp.begin() + (i + 1) * 12);
+  return rows;
+}
+
+// "init": "final" reads the forward state at each row's last real position (not a padding position, not the
+// first one) and the backward state at position 0.
+TEST(EncoderDecoder, FinalInitReadsTheLastRealPosition) {
+  for (bool bi : {false, true}) {
+    SCOPED_TRACE(bi ? "bidirectional" : "unidirectional");
+    nlohmann::json j = nlohmann::json::parse(kVariants[9]);
+    j["bidirectional"] = bi;
+    Rng rng(4);
+    EncoderDecoder model(small_config(j.dump()), rng);
+    model.eval();
+    const std::vector<int64_t> shortx = {4, 5, 6}, longx = {7, 8, 9, 10, 11, 4, 5};
+    const auto alone = first_step(model, {shortx});
+    const auto padded = first_step(model, {shortx, longx});
+    for (size_t v = 0; v < 12; ++v) EXPECT_NEAR(alone[0][v], padded[0][v], 1e-5) << "padding leaked into s_0";
+    // The decoder "none" sees the source only through s_0: changing the last real token must change it.
+    const auto changed = first_step(model, {{4, 5, 7}});
+    double diff = 0;
+    for (size_t v = 0; v < 12; ++v) diff += std::fabs(changed[0][v] - alone[0][v]);
+    EXPECT_GT(diff, 1e-4);
+  }
+  expect_error_containing([] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"init": "last"})")); },
+                          "'init' must be");
+}
 
 // The step-by-step decoder (StepModel, used by greedy and beam search) must give exactly the probabilities
 // the teacher-forced loss trains: sum of -log p(y_t) over the target equals LossResult::nll_sum.
