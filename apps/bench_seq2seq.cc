@@ -70,9 +70,11 @@ int run_seq2seq_bench(const Seq2SeqBenchOptions& o) {
   const data::SeqBatch batch = random_batch(o, rng);
 
   model.train();
+  double last_loss = 0;  // reported, so a run that diverged (NaN) is visible
   const double step_ms = median_ms(
       [&] {
         Tensor loss = model.loss(batch, 0.0, rng).loss;
+        last_loss = loss.item();
         loss.backward();
         nn::clip_grad_norm(adam.params(), 1.0);
         adam.step();
@@ -84,8 +86,16 @@ int run_seq2seq_bench(const Seq2SeqBenchOptions& o) {
   models::SearchOptions search;
   search.beam = o.beam;
   search.max_length = o.tgt_len;
-  const double decode_ms =
-      median_ms([&] { models::beam_search(model, batch.src, batch.src_mask, search); }, o.decode_runs, 1);
+  search.min_length = o.tgt_len;  // every hypothesis runs all tgt_len steps, on both sides, however trained
+  double output_tokens = 0;  // the best hypotheses' mean length: a decode that stops early is visible
+  const double decode_ms = median_ms(
+      [&] {
+        const auto out = models::beam_search(model, batch.src, batch.src_mask, search);
+        output_tokens = 0;
+        for (const auto& n : out) output_tokens += static_cast<double>(n.front().tokens.size());
+        output_tokens /= static_cast<double>(out.size());
+      },
+      o.decode_runs, 1);
 
   const double tokens = static_cast<double>(o.batch * (o.src_len + o.tgt_len));
   auto round1 = [](double v) { return std::round(v * 10) / 10; };
@@ -103,6 +113,8 @@ int run_seq2seq_bench(const Seq2SeqBenchOptions& o) {
   j["train_tokens_per_s"] = round1(tokens / (step_ms / 1e3));
   j["decode_ms"] = round1(decode_ms);
   j["decode_sentences_per_s"] = round1(static_cast<double>(o.batch) / (decode_ms / 1e3));
+  j["decode_mean_tokens"] = round1(output_tokens);
+  j["last_loss"] = std::round(last_loss * 1000) / 1000;
   if (o.json) {
     std::printf("%s\n", j.dump().c_str());
   } else {

@@ -6,6 +6,7 @@ set -euo pipefail
 BUILD=${1:-build}
 ROUNDS=${2:-3}
 export ATTEND_THREADS=2
+export OPENBLAS_CORETYPE=SkylakeX  # the peer at its best: OpenBLAS's AVX-512 kernels, whatever the shell set
 for r in $(seq 1 "$ROUNDS"); do
   "$BUILD/attend" bench seq2seq --json --steps 5 --decode-runs 2
   /usr/bin/python3 "$(dirname "$0")/peers/seq2seq_peer.py" --threads 2 --steps 5 --decode-runs 2

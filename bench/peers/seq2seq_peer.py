@@ -26,7 +26,9 @@ Decoding benchmark: beam search (beam K = 5) over the same B sources, all B*K hy
 step takes the top 2K of (beam score + log p) over K*V per sentence; an EOS among the first K of them
 finishes a hypothesis, the first K non-EOS continue. A sentence stops when it has K finished hypotheses;
 at max_len its live hypotheses are finished too. Hypotheses are ranked by log p / lp with the GNMT length
-penalty lp = ((5 + |Y|) / 6) ** alpha, alpha = 1, |Y| = output length counting EOS. No token is banned.
+penalty lp = ((5 + |Y|) / 6) ** alpha, alpha = 1, |Y| = output length counting EOS. EOS is banned while
+t <= min_len: the benchmark sets min_len = max_len, so both sides decode exactly Tt steps however the short
+training left the EOS logit.
 decode_sentences_per_s = B / median decode time.
 
 Run: /usr/bin/python3 bench/peers/seq2seq_peer.py [--threads 2 --steps 5 ...]; --quick for tiny sizes,
@@ -142,7 +144,7 @@ def length_penalty(n, alpha=1.0):
 
 
 @torch.no_grad()
-def beam_search(model, src, src_len, beam=5, max_len=30, alpha=1.0, n_best=1):
+def beam_search(model, src, src_len, beam=5, max_len=30, alpha=1.0, n_best=1, min_len=0):
     """Batched beam search. Returns per sentence its n_best finished hypotheses, best first, each a dict of
     tokens (a list, ending in EOS unless cut at max_len), log_prob and score (log_prob / lp(|Y|)); with
     n_best=1 just the best dict."""
@@ -162,6 +164,8 @@ def beam_search(model, src, src_len, beam=5, max_len=30, alpha=1.0, n_best=1):
     rank = torch.arange(2 * K)[None, :]                                    # [1, 2K]
     for t in range(1, max_len + 1):
         logp, s = model.step_log_probs(y, s, memory, keys, mask)          # [B*K, V]
+        if t <= min_len:                                                   # EOS banned before min_len tokens
+            logp[:, EOS] = float("-inf")
         V = logp.shape[1]
         cand = (scores[:, :, None] + logp.view(B, K, V)).view(B, K * V)   # [B, K*V]
         top, idx = cand.topk(2 * K, dim=1)                                 # [B, 2K], best first
@@ -334,10 +338,15 @@ def main():
 
     model.eval()
 
+    out_tokens = []  # the best hypotheses' mean length (EOS not counted): a decode that stops early is visible
+
     def decode():
         t0 = time.perf_counter()
-        beam_search(model, src, src_len, beam=a.beam, max_len=a.tgt_len)
-        return time.perf_counter() - t0
+        best = beam_search(model, src, src_len, beam=a.beam, max_len=a.tgt_len, min_len=a.tgt_len)
+        elapsed = time.perf_counter() - t0
+        out_tokens[:] = [statistics.mean(len(h["tokens"]) - (1 if h["tokens"] and h["tokens"][-1] == EOS else 0)
+                                         for h in best)]
+        return elapsed
 
     decode()
     decode_s = statistics.median(decode() for _ in range(a.decode_runs))
@@ -347,6 +356,7 @@ def main():
         "train_tokens_per_s": round(a.batch * (a.src_len + a.tgt_len) / step_s, 1),
         "train_step_ms": round(step_s * 1e3, 2),
         "decode_sentences_per_s": round(a.batch / decode_s, 2), "decode_ms": round(decode_s * 1e3, 2),
+        "decode_mean_tokens": round(out_tokens[0], 1),
         "params": n_params, "batch": a.batch, "src_len": a.src_len, "tgt_len": a.tgt_len, "vocab": a.vocab,
         "embed": a.embed, "hidden": a.hidden, "beam": a.beam, "steps": a.steps, "decode_runs": a.decode_runs,
         "blas": loaded_blas(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""),

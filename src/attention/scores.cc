@@ -96,12 +96,12 @@ Tensor AdditiveScore::scores(const Tensor& query, const Tensor& projected_keys, 
   ATTEND_CHECK(projected_keys.ndim() == 3 && projected_keys.size(-1) == v_.weight().size(1),
                "attention additive score: prepared keys {} are not W_k k with hidden size {}", projected_keys.shape(),
                v_.weight().size(1));
-  const Tensor wq = unsqueeze(query_proj_.forward(query), 2);  // [B, Tq, 1, H]
-  const Tensor wk = unsqueeze(projected_keys, 1);              // [B, 1, Tk, H]
-  Tensor pre = add(wq, wk);                                    // [B, Tq, Tk, H]
-  const Tensor uf = project_location(location);                // [B, Tq|1, Tk, H]
-  if (uf.defined()) pre = add(pre, uf);
-  return squeeze(v_.forward(tanh(pre)), -1);  // [B, Tq, Tk]
+  const Tensor wq = query_proj_.forward(query);  // [B, Tq, H]
+  Tensor uf = project_location(location);        // [B, Tq|1, Tk, H]
+  if (uf.defined() && uf.size(1) != wq.size(1))  // one set of location features for every query
+    uf = add(uf, Tensor::zeros({uf.size(0), wq.size(1), uf.size(2), uf.size(3)}, uf.dtype()));
+  // One fused op (kernels/additive_score): the [B, Tq, Tk, H] sum and tanh are never stored.
+  return additive_score(wq, projected_keys, uf, reshape(v_.weight(), Shape{v_.weight().size(1)}));  // [B, Tq, Tk]
 }
 
 LocationScore::LocationScore(const AttentionConfig& c, Rng& rng, DType dtype)

@@ -1,5 +1,6 @@
 // Every differentiable op in one include. Each family lives in autograd/ops/<family>.{h,cc}.
 #pragma once
+#include "autograd/ops/additive_score.h"
 #include "autograd/ops/attention.h"
 #include "autograd/ops/binary.h"
 #include "autograd/ops/conv1d.h"

@@ -74,6 +74,7 @@ void check_options(const char* op, const SearchOptions& o, bool beam_matters) {
                "{}: max_length_ratio must be finite and >= 0, got {}", op, o.max_length_ratio);
   ATTEND_CHECK(o.max_length_offset >= 0, "{}: max_length_offset must be >= 0, got {}", op, o.max_length_offset);
   ATTEND_CHECK(o.max_length >= 0, "{}: max_length must be >= 0 (0 = from the ratio), got {}", op, o.max_length);
+  ATTEND_CHECK(o.min_length >= 0, "{}: min_length must be >= 0, got {}", op, o.min_length);
 }
 
 // Checks src/src_mask and sets up one Sentence per column: real positions and length limit.
@@ -98,7 +99,7 @@ std::vector<Sentence> prepare(const char* op, const Tensor& src, const Tensor& s
 // Runs one step of the model and checks what it returned: log-probs [N, V] (contiguous float32) and, when
 // asked for, weights [N, Ts].
 Tensor run_step(const char* op, StepModel& model, DecoderState& state, const std::vector<int64_t>& prev, int64_t ts,
-                Tensor* weights) {
+                Tensor* weights, bool ban_eos) {
   const int64_t n = static_cast<int64_t>(prev.size());
   ATTEND_CHECK(state.rows() == n, "{}: the model's state has {} rows, the search expected {}", op, state.rows(), n);
   Tensor logp = model.step(state, Tensor::from(prev, {n}), weights);
@@ -106,6 +107,10 @@ Tensor run_step(const char* op, StepModel& model, DecoderState& state, const std
                "{}: step must return log-probs [N = {}, V], got {}", op, n,
                logp.defined() ? fmt::format("{}", logp.shape()) : std::string("an undefined tensor"));
   if (logp.dtype() != DType::F32 || !logp.is_contiguous()) logp = logp.copy(DType::F32);
+  if (ban_eos && logp.size(1) > data::kEos) {  // min_length: as if the model gave EOS no probability
+    float* p = logp.data<float>();
+    for (int64_t i = 0; i < n; ++i) p[i * logp.size(1) + data::kEos] = -std::numeric_limits<float>::infinity();
+  }
   if (weights != nullptr) {
     ATTEND_CHECK(weights->defined(), "{}: keep_weights needs a model whose step returns attention weights", op);
     ATTEND_CHECK(weights->ndim() == 2 && weights->size(0) == n && weights->size(1) == ts,
@@ -291,7 +296,8 @@ std::vector<std::vector<Hypothesis>> beam_search(StepModel& model, const Tensor&
 
   for (int64_t length = 0; !active.empty(); ++length) {
     Tensor weights;
-    const Tensor logp = run_step(op, model, *state, prev, ts, o.keep_weights ? &weights : nullptr);
+    const Tensor logp =
+        run_step(op, model, *state, prev, ts, o.keep_weights ? &weights : nullptr, length < o.min_length);
     const int64_t n = logp.size(0), vocab = logp.size(1);
     const float* lp = logp.data<float>();
     const float* w = o.keep_weights ? weights.data<float>() : nullptr;
@@ -357,9 +363,10 @@ std::vector<Hypothesis> greedy_search(StepModel& model, const Tensor& src, const
   std::iota(active.begin(), active.end(), 0);
   std::vector<int64_t> prev(static_cast<size_t>(batch), data::kBos);
   std::vector<double> log_prob(static_cast<size_t>(batch), 0.0);
-  while (!active.empty()) {
+  for (int64_t length = 0; !active.empty(); ++length) {
     Tensor weights;
-    const Tensor logp = run_step(op, model, *state, prev, ts, o.keep_weights ? &weights : nullptr);
+    const Tensor logp =
+        run_step(op, model, *state, prev, ts, o.keep_weights ? &weights : nullptr, length < o.min_length);
     const int64_t n = logp.size(0), vocab = logp.size(1);
     const float* lp = logp.data<float>();
     const float* w = o.keep_weights ? weights.data<float>() : nullptr;

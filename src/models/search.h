@@ -55,6 +55,7 @@ struct SearchOptions {
   double max_length_ratio = 2.0;  // limit = ratio * source length + offset ...
   int64_t max_length_offset = 10;
   int64_t max_length = 0;         // ... capped by this when > 0
+  int64_t min_length = 0;         // EOS is banned (log-prob -inf) until a hypothesis has this many tokens
   int64_t nbest = 1;              // hypotheses returned per sentence, 1..beam
   bool keep_weights = false;      // keep each hypothesis's attention weights (the model must return them)
 };

@@ -495,6 +495,44 @@ TEST(BeamSearch, WithoutEosEveryHypothesisStopsExactlyAtTheLimit) {
   EXPECT_EQ(model.rows_per_step.size(), 7u + 7u);
 }
 
+// min_length bans EOS until a hypothesis has that many tokens: the same search as on a model that gives EOS
+// no probability there (log-probs otherwise unchanged, not renormalised).
+TEST(BeamSearch, MinLengthEqualsAModelWithoutEosBeforeIt) {
+  const int64_t min_len = 3;
+  auto fn = random_lm(7, 91, 2.5);  // EOS is likely: unbanned, many hypotheses end after 1-2 tokens
+  LogProbFn banned = [fn](uint64_t key, const std::vector<int64_t>& prefix) {
+    auto lp = fn(key, prefix);
+    if (static_cast<int64_t>(prefix.size()) < min_len) lp[kEos] = kNegInfF;
+    return lp;
+  };
+  Batch batch = make_batch({2, 4, 5}, 91);
+  SearchOptions with{.beam = 3, .length_penalty = 1.0, .max_length = 6, .nbest = 3};
+  with.min_length = min_len;
+  SearchOptions without = with;
+  without.min_length = 0;
+  FnModel plain(7, fn), no_early_eos(7, banned);
+  const auto got = beam_search(plain, batch.src, batch.mask, with);
+  const auto want = beam_search(no_early_eos, batch.src, batch.mask, without);
+  const auto unbanned = beam_search(plain, batch.src, batch.mask, without);
+  bool some_short = false;
+  for (size_t b = 0; b < 3; ++b) {
+    ASSERT_EQ(got[b].size(), want[b].size());
+    for (size_t i = 0; i < got[b].size(); ++i) {
+      EXPECT_EQ(got[b][i].tokens, want[b][i].tokens);
+      EXPECT_DOUBLE_EQ(got[b][i].log_prob, want[b][i].log_prob);
+      EXPECT_GE(got[b][i].tokens.size(), static_cast<size_t>(min_len));
+    }
+    for (const Hypothesis& h : unbanned[b]) some_short |= h.tokens.size() < static_cast<size_t>(min_len);
+  }
+  EXPECT_TRUE(some_short) << "the test model should end early without min_length";
+  const auto g = greedy_search(plain, batch.src, batch.mask, with);
+  const auto gw = greedy_search(no_early_eos, batch.src, batch.mask, without);
+  for (size_t b = 0; b < 3; ++b) EXPECT_EQ(g[b].tokens, gw[b].tokens);
+  SearchOptions bad = with;
+  bad.min_length = -1;
+  EXPECT_THROW(beam_search(plain, batch.src, batch.mask, bad), Error);
+}
+
 TEST(BeamSearch, StartsWithOneRowPerSentenceAndDropsFinishedSentences) {
   auto fn = random_lm(6, 81, -std::numeric_limits<double>::infinity());
   Batch batch = make_batch({1, 6}, 81);
