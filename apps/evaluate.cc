@@ -99,35 +99,39 @@ std::vector<eval::Link> links_from(const WordAttention& a, LinkRule rule) {
 }
 
 // AER of the teacher-forced attention (the gold indexes the reference's words, so the reference is forced
-// through the decoder) under four ways of reading links off the word-level matrix.
+// through the decoder) under four ways of reading links off the word-level matrix, each for the plain rows
+// ("target_argmax", ...) and the shifted ones ("shift_target_argmax", ...: see forced_attention).
 nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std::string>& src,
                                           const std::vector<std::string>& refs,
                                           const std::vector<eval::Alignment>& gold,
                                           const std::vector<eval::TaggedWords>& tagged, int64_t max_tokens,
                                           const std::string& alignment_out) {
-  const auto forced = forced_attention(m, src, refs, max_tokens);
-  std::vector<WordAttention> words(src.size());
-  for (size_t i = 0; i < src.size(); ++i)
-    words[i] = word_attention(forced[i], m.src.word_of_line_tokens(src[i]), m.tgt.word_of_line_tokens(refs[i]),
-                              data::split_whitespace(src[i]), data::split_whitespace(refs[i]));
   nlohmann::json out = nlohmann::json::object();
   const std::pair<const char*, LinkRule> rules[] = {{"target_argmax", LinkRule::TargetArgmax},
                                                     {"source_argmax", LinkRule::SourceArgmax},
                                                     {"intersection", LinkRule::Intersection},
                                                     {"union", LinkRule::Union}};
-  for (auto [name, rule] : rules) {
-    std::vector<eval::Alignment> hyp(src.size());
-    for (size_t i = 0; i < src.size(); ++i) hyp[i].sure = links_from(words[i], rule);
-    if (rule == LinkRule::TargetArgmax && !alignment_out.empty()) {
-      std::vector<std::string> lines;
-      for (const auto& a : hyp) lines.push_back(eval::format_pharaoh(a));
-      write_lines(alignment_out, lines);
+  const bool use_tags = tagged.size() == src.size();
+  for (bool shift : {false, true}) {
+    const auto forced = forced_attention(m, src, refs, max_tokens, shift);
+    std::vector<WordAttention> words(src.size());
+    for (size_t i = 0; i < src.size(); ++i)
+      words[i] = word_attention(forced[i], m.src.word_of_line_tokens(src[i]), m.tgt.word_of_line_tokens(refs[i]),
+                                data::split_whitespace(src[i]), data::split_whitespace(refs[i]));
+    for (auto [name, rule] : rules) {
+      std::vector<eval::Alignment> hyp(src.size());
+      for (size_t i = 0; i < src.size(); ++i) hyp[i].sure = links_from(words[i], rule);
+      if (rule == LinkRule::TargetArgmax && !shift && !alignment_out.empty()) {
+        std::vector<std::string> lines;
+        for (const auto& a : hyp) lines.push_back(eval::format_pharaoh(a));
+        write_lines(alignment_out, lines);
+      }
+      const eval::AerScore sc = use_tags ? eval::score_alignments(hyp, gold, tagged) : eval::score_alignments(hyp, gold);
+      const eval::AerScore all = eval::score_alignments(hyp, gold);
+      out[std::string(shift ? "shift_" : "") + name] = {{"aer", sc.aer},         {"precision", sc.precision},
+                                                         {"recall", sc.recall},   {"links", sc.hyp_links},
+                                                         {"aer_all_links", all.aer}, {"tagged_only", use_tags}};
     }
-    const bool use_tags = tagged.size() == src.size();
-    const eval::AerScore sc = use_tags ? eval::score_alignments(hyp, gold, tagged) : eval::score_alignments(hyp, gold);
-    const eval::AerScore all = eval::score_alignments(hyp, gold);
-    out[name] = {{"aer", sc.aer}, {"precision", sc.precision}, {"recall", sc.recall}, {"links", sc.hyp_links},
-                 {"aer_all_links", all.aer}, {"tagged_only", use_tags}};
   }
   return out;
 }

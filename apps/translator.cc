@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "data/batch.h"
 #include "data/batcher.h"
+#include "models/forced_attention.h"
 #include "nn/checkpoint.h"
 
 namespace attend::app {
@@ -50,38 +51,18 @@ std::vector<std::pair<int, int>> argmax_word_links(const std::vector<std::vector
 
 std::vector<std::vector<std::vector<float>>> forced_attention(LoadedModel& m, const std::vector<std::string>& src_lines,
                                                               const std::vector<std::string>& tgt_lines,
-                                                              int64_t max_tokens) {
+                                                              int64_t max_tokens, bool shift) {
   ATTEND_CHECK(src_lines.size() == tgt_lines.size(), "forced attention: {} source lines but {} target lines",
                src_lines.size(), tgt_lines.size());
-  std::vector<std::vector<std::vector<float>>> out(src_lines.size());
-  if (m.config.model.decoder == models::DecoderKind::None) return out;  // nothing attends
-  std::vector<data::Example> examples;
+  if (m.config.model.decoder == models::DecoderKind::None)
+    return std::vector<std::vector<std::vector<float>>>(src_lines.size());  // nothing attends
+  std::vector<data::Example> examples(src_lines.size());
   for (size_t i = 0; i < src_lines.size(); ++i) {
-    data::Example e;
-    e.src = m.src.encode(src_lines[i]);
-    e.tgt = m.tgt.encode(tgt_lines[i]);
-    e.index = static_cast<int64_t>(i);
-    if (!e.src.empty() && !e.tgt.empty()) examples.push_back(std::move(e));
+    examples[i].src = m.src.encode(src_lines[i]);
+    examples[i].tgt = m.tgt.encode(tgt_lines[i]);
+    examples[i].index = static_cast<int64_t>(i);
   }
-  for (const auto& positions : data::plan_eval_batches(examples, max_tokens)) {
-    const data::SeqBatch batch = data::make_seq_batch(examples, positions);
-    const int64_t b = batch.src.size(1), tt = batch.tgt_in.size(0), ts = batch.src.size(0);
-    const std::vector<int64_t> tgt_in = batch.tgt_in.to_vector<int64_t>();
-    auto state = m.model->start(batch.src, batch.src_mask);
-    for (int64_t t = 0; t + 1 < tt; ++t) {  // the last step would predict EOS for the longest target
-      Tensor weights;
-      m.model->step(*state, Tensor::from(std::vector<int64_t>(tgt_in.begin() + t * b, tgt_in.begin() + (t + 1) * b), {b}),
-                    &weights);
-      const std::vector<float> w = weights.to_vector<float>();  // [B, Ts]
-      for (int64_t k = 0; k < b; ++k) {
-        const data::Example& e = examples[static_cast<size_t>(positions[static_cast<size_t>(k)])];
-        if (t >= static_cast<int64_t>(e.tgt.size())) continue;
-        const auto row = w.begin() + k * ts;
-        out[static_cast<size_t>(e.index)].emplace_back(row, row + static_cast<int64_t>(e.src.size()));
-      }
-    }
-  }
-  return out;
+  return models::forced_attention(*m.model, examples, static_cast<int64_t>(src_lines.size()), max_tokens, shift);
 }
 
 WordAttention word_attention(const std::vector<std::vector<float>>& weights, const std::vector<int64_t>& src_word,

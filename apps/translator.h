@@ -49,12 +49,11 @@ struct TranslateOptions {
 std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std::vector<std::string>& lines,
                                                       const TranslateOptions& opt);
 
-// Teacher-forced attention: feeds each reference through the decoder and keeps the weights of every reference
-// token, EOS excluded: per sentence [target token][source token]. Empty pairs give an empty matrix. This is
-// how attention is scored against a gold alignment, which indexes the reference's words.
+// Teacher-forced attention of the model on line pairs (models/forced_attention.h, shift included): per
+// sentence [target token][source token]; empty pairs give an empty matrix.
 std::vector<std::vector<std::vector<float>>> forced_attention(LoadedModel& m, const std::vector<std::string>& src_lines,
                                                               const std::vector<std::string>& tgt_lines,
-                                                              int64_t max_tokens = 6000);
+                                                              int64_t max_tokens = 6000, bool shift = false);
 
 // Word-level view of a token-level attention matrix: source words = whitespace words of the source line,
 // output words = those of the target (pieces merged); weight(word j, word i) = mean over j's tokens of the sum

@@ -1,0 +1,59 @@
+// Teacher-forced attention rows: each equals the weights the step-by-step decoder gives when fed the
+// reference, unshifted (the step predicting the token) and shifted (the step reading it), for a padded batch.
+#include "models/forced_attention.h"
+
+#include <gtest/gtest.h>
+
+#include "models/encoder_decoder.h"
+
+namespace attend::models {
+namespace {
+
+// The attention rows of one example stepped alone: [step][source], for steps BOS, y_0, ..., y_{n-1}.
+std::vector<std::vector<float>> stepped_rows(EncoderDecoder& model, const data::Example& e) {
+  const data::SeqBatch b = data::make_seq_batch(std::vector<const data::Example*>{&e});
+  auto state = model.start(b.src, b.src_mask);
+  std::vector<std::vector<float>> rows;
+  std::vector<int64_t> inputs = {data::kBos};
+  inputs.insert(inputs.end(), e.tgt.begin(), e.tgt.end());
+  for (int64_t x : inputs) {
+    Tensor w;
+    model.step(*state, Tensor::from(std::vector<int64_t>{x}, {1}), &w);
+    rows.push_back(w.to_vector<float>());
+  }
+  return rows;
+}
+
+TEST(ForcedAttention, RowsAreTheDecodersStepsUnshiftedAndShifted) {
+  Rng rng(7);
+  EncoderDecoderConfig c = EncoderDecoderConfig::from_json(nlohmann::json::parse(
+      R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "bahdanau", "attention": {"score": "additive"}})"));
+  c.src_vocab = c.tgt_vocab = 12;
+  EncoderDecoder model(c, rng);
+  model.eval();
+  std::vector<data::Example> ex(4);
+  ex[0] = {{4, 5, 6}, {7, 8}, 0};
+  ex[1] = {{9, 10, 11, 4, 5}, {6, 7, 8, 9}, 2};
+  ex[2] = {{}, {4}, 3};  // empty source: skipped
+  ex[3] = {{4}, {5, 6, 7, 8, 9, 10}, 1};
+  for (bool shift : {false, true}) {
+    SCOPED_TRACE(shift ? "shifted" : "unshifted");
+    const auto got = forced_attention(model, ex, 4, 1000, shift);
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_TRUE(got[3].empty());
+    for (int e : {0, 1, 3}) {
+      const data::Example& x = ex[static_cast<size_t>(e)];
+      const auto want = stepped_rows(model, x);
+      const auto& rows = got[static_cast<size_t>(x.index)];
+      ASSERT_EQ(rows.size(), x.tgt.size()) << "one row per reference token, EOS excluded";
+      for (size_t t = 0; t < rows.size(); ++t) {
+        const auto& w = want[t + (shift ? 1 : 0)];
+        ASSERT_EQ(rows[t].size(), x.src.size());
+        for (size_t s = 0; s < rows[t].size(); ++s) EXPECT_NEAR(rows[t][s], w[s], 1e-5) << "token " << t;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace attend::models
