@@ -55,6 +55,7 @@ nlohmann::json RunConfig::to_json() const {
                       {"max_epochs", train.max_epochs},       {"lr", train.lr},
                       {"clip", train.clip},                   {"schedule", train.schedule},
                       {"label_smoothing", train.label_smoothing}, {"valid_every", train.valid_every},
+                      {"guided_alignment", train.guided_alignment},
                       {"valid_sentences", train.valid_sentences}, {"valid_beam", train.valid_beam},
                       {"patience", train.patience},           {"checkpoint_every", train.checkpoint_every},
                       {"log_every", train.log_every},         {"seed", train.seed}};
@@ -102,6 +103,7 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
         else if (k == "clip") c.train.clip = number_in(x, name, 0, 1e9);
         else if (k == "schedule") c.train.schedule = string_of(x, name);
         else if (k == "label_smoothing") c.train.label_smoothing = number_in(x, name, 0, 0.999);
+        else if (k == "guided_alignment") c.train.guided_alignment = number_in(x, name, 0, 1000);
         else if (k == "valid_every") c.train.valid_every = int_at_least(x, name, 1);
         else if (k == "valid_sentences") c.train.valid_sentences = int_at_least(x, name, 0);
         else if (k == "valid_beam") c.train.valid_beam = int_at_least(x, name, 1);

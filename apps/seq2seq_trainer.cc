@@ -12,7 +12,9 @@
 #include "data/batcher.h"
 #include "data/parallel_corpus.h"
 #include "data/text_file.h"
+#include "eval/aer.h"
 #include "evaluate.h"
+#include "guided_alignment.h"
 #include "metrics_file.h"
 #include "nn/checkpoint.h"
 #include "nn/clip.h"
@@ -42,21 +44,36 @@ void report_corpus(const char* split, const data::CorpusStats& s, bool quiet) {
                static_cast<long long>(s.tgt_unknown));
 }
 
-// The split's line pairs; with max_lines > 0 at most that many, every k-th (spread over the whole file, which
-// may be sorted, e.g. CMUdict is alphabetical).
+// With max_lines > 0, keeps at most that many items, every k-th (spread over the whole file, which may be
+// sorted, e.g. CMUdict is alphabetical).
+template <class T>
+void keep_spread(std::vector<T>& v, int64_t max_lines) {
+  const size_t n = v.size();
+  if (max_lines <= 0 || static_cast<size_t>(max_lines) >= n) return;
+  const size_t keep = static_cast<size_t>(max_lines);
+  for (size_t i = 0; i < keep; ++i) v[i] = std::move(v[i * n / keep]);
+  v.resize(keep);
+}
+
+// The split's line pairs (at most max_lines of them, spread, when max_lines > 0).
 data::ParallelLines read_split(const RunConfig& cfg, const std::string& split, int64_t max_lines) {
   data::ParallelLines lines = data::read_parallel_lines(cfg.split_path(split, true), cfg.split_path(split, false));
-  const size_t n = lines.src.size();
-  if (max_lines > 0 && static_cast<size_t>(max_lines) < n) {
-    const size_t keep = static_cast<size_t>(max_lines);
-    for (size_t i = 0; i < keep; ++i) {
-      lines.src[i] = std::move(lines.src[i * n / keep]);
-      lines.tgt[i] = std::move(lines.tgt[i * n / keep]);
-    }
-    lines.src.resize(keep);
-    lines.tgt.resize(keep);
-  }
+  keep_spread(lines.src, max_lines);
+  keep_spread(lines.tgt, max_lines);
   return lines;
+}
+
+// Guided alignment: the token links of the training lines from <dir>/train.gold (the same lines read_split kept).
+TokenLinks read_guide_links(const RunConfig& cfg, const data::ParallelLines& lines, const data::TextCodec& src,
+                            const data::TextCodec& tgt) {
+  const std::string path = (fs::path(cfg.data.dir) / "train.gold").string();
+  ATTEND_CHECK(fs::is_regular_file(path), "train: train.guided_alignment needs gold links in {}", path);
+  std::vector<eval::Alignment> gold = eval::read_pharaoh_file(path);
+  keep_spread(gold, cfg.data.max_train);
+  std::vector<std::vector<std::pair<int32_t, int32_t>>> word_links(gold.size());
+  for (size_t i = 0; i < gold.size(); ++i)
+    for (const eval::Link& l : gold[i].all()) word_links[i].emplace_back(l.src, l.tgt);
+  return token_links(word_links, lines, src, tgt);
 }
 
 // Mean teacher-forced NLL per target token (no label smoothing) over the examples.
@@ -125,8 +142,11 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   auto tokenizer = [](const data::TextCodec& c) -> data::LineTokenizer {
     return [&c](std::string_view line) { return c.encode(line); };
   };
-  data::ParallelCorpus train = data::tokenize_parallel(read_split(cfg, "train", cfg.data.max_train),
-                                                       tokenizer(m.src), tokenizer(m.tgt), {.max_length = cfg.data.max_length});
+  const data::ParallelLines train_lines = read_split(cfg, "train", cfg.data.max_train);
+  data::ParallelCorpus train = data::tokenize_parallel(train_lines, tokenizer(m.src), tokenizer(m.tgt),
+                                                       {.max_length = cfg.data.max_length});
+  const TokenLinks guide_links =
+      tr.guided_alignment > 0 ? read_guide_links(cfg, train_lines, m.src, m.tgt) : TokenLinks();
   report_corpus("train", train.stats, opt.quiet);
   ATTEND_CHECK(!train.examples.empty(), "train: no training pairs left in {} after filtering", cfg.data.dir);
   data::ParallelCorpus dev = data::tokenize_parallel(read_split(cfg, "dev", tr.valid_sentences), tokenizer(m.src),
@@ -150,7 +170,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   int64_t step = 0, bad_validations = 0;
   // The steps since the last log line (saved in checkpoints: a resumed run's next line averages the same steps).
   int64_t window_steps = 0, window_tokens = 0;
-  double window_loss = 0, window_seconds = 0;
+  double window_loss = 0, window_seconds = 0, window_guide = 0;
   double best = std::numeric_limits<double>::infinity();
   bool stopped = false;
   nlohmann::json best_dev = nullptr, provisional_dev = nullptr;
@@ -173,6 +193,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
       window_tokens = w.at("tokens").get<int64_t>();
       window_loss = w.at("loss_sum").get<double>();
       window_seconds = w.at("seconds").get<double>();
+      window_guide = w.value("guide_sum", 0.0);
     }
     truncate_metrics(dir / "metrics.jsonl", step);
   }
@@ -189,7 +210,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
                 {"best_dev", best_dev},
                 {"log_window",
                  {{"steps", window_steps}, {"tokens", window_tokens}, {"loss_sum", window_loss},
-                  {"seconds", window_seconds}}}};
+                  {"seconds", window_seconds}, {"guide_sum", window_guide}}}};
     if (m.model->baseline())
       st.extra["baseline"] = {m.model->baseline()->average(), m.model->baseline()->observed()};
     nn::save_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer, st);
@@ -237,7 +258,9 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   while (step < max_steps && !stopped && (tr.max_epochs == 0 || batcher.epoch() < tr.max_epochs)) {
     const auto t0 = std::chrono::steady_clock::now();
     const data::SeqBatch batch = batcher.next();
-    const models::LossResult r = m.model->loss(batch, tr.label_smoothing, dropout_rng);
+    int64_t guided_rows = 0;
+    const Tensor guide = tr.guided_alignment > 0 ? guide_matrix(batch, guide_links, &guided_rows) : Tensor();
+    const models::LossResult r = m.model->loss(batch, tr.label_smoothing, dropout_rng, guide, tr.guided_alignment);
     const double loss_value = r.loss.item();
     ATTEND_CHECK(std::isfinite(loss_value), "train: the loss became {} at step {} (lower train.lr?)", loss_value,
                  step + 1);
@@ -251,18 +274,20 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     train_seconds += dt;
     train_tokens += batch.tokens;
     window_loss += loss_value;
+    window_guide += r.guide_loss;
     window_tokens += batch.tokens;
     window_seconds += dt;
     ++window_steps;
     if (step % tr.log_every == 0 || (step == max_steps && !partial)) {
-      const nlohmann::json line = {{"step", step},
-                                   {"epoch", batcher.epoch()},
+      nlohmann::json line = {{"step", step},
+                             {"epoch", batcher.epoch()},
                                    {"loss", window_loss / static_cast<double>(window_steps)},
                                    {"grad_norm", norm},
                                    {"lr", optimizer.lr()},
                                    {"tokens_per_s", static_cast<double>(window_tokens) / window_seconds}};
+      if (tr.guided_alignment > 0) line["guide_loss"] = window_guide / static_cast<double>(window_steps);
       metrics << line.dump() << '\n';
-      window_loss = window_seconds = 0;
+      window_loss = window_seconds = window_guide = 0;
       window_steps = window_tokens = 0;
     }
     if (!opt.quiet) progress.update(step, loss_value, batch.tokens);

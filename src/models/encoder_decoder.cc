@@ -303,7 +303,8 @@ Tensor EncoderDecoder::output_logits(const Tensor& features, Rng& rng) {
 
 // ---- training ----
 
-LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smoothing, Rng& rng) {
+LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smoothing, Rng& rng, const Tensor& guide,
+                                double guide_weight) {
   const Memory mem = encode(batch.src, batch.src_mask, rng);
   const int64_t b = batch.src.size(1), tt = batch.tgt_in.size(0);
   ATTEND_CHECK(batch.tgt_in.ndim() == 2 && batch.tgt_in.size(1) == b && batch.tgt_out.shape() == batch.tgt_in.shape(),
@@ -312,11 +313,16 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
   Recurrent st = initial_state(mem);
   const Tensor emb = drop_.forward(tgt_embed_.forward(batch.tgt_in), rng);  // [Tt, B, E]
 
-  std::vector<Tensor> features, log_probs, entropies;
+  const bool guided = guide.defined() && guide_weight > 0 && cfg_.decoder != DecoderKind::None;
+  if (guided)
+    ATTEND_CHECK(guide.shape() == Shape({b, tt, batch.src.size(0)}),
+                 "encoder-decoder: guide {} is not [B, Tt, Ts] = [{}, {}, {}]", guide.shape(), b, tt, batch.src.size(0));
+  std::vector<Tensor> features, log_probs, entropies, weights;
   features.reserve(static_cast<size_t>(tt));
   for (int64_t t = 0; t < tt; ++t) {
     attention::AttentionResult attended;
     features.push_back(decode_step(mem, attend::select(emb, 0, t), st, t, rng, &attended));
+    if (guided) weights.push_back(attended.weights);  // [B, 1, Ts]
     if (baseline_) {
       log_probs.push_back(attended.log_prob);  // [B, 1]
       entropies.push_back(attended.entropy);
@@ -339,6 +345,19 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
   for (size_t i = 0; i < logp.size(); ++i) {
     r.nll_sum -= logp[i];
     r.tokens += maskv[i] != 0;
+  }
+  if (guided) {
+    double rows = 0;
+    {
+      NoGradGuard no_grad;
+      rows = sum(sum(guide, -1)).item();  // guided rows each sum to 1
+    }
+    if (rows > 0) {
+      const Tensor ce = neg(sum(mul(guide, log(add(concat(weights, 1), 1e-6)))));
+      const Tensor term = div(ce, rows);
+      r.guide_loss = term.item();
+      r.loss = add(r.loss, mul(term, guide_weight));
+    }
   }
   if (baseline_ && training()) {
     // REINFORCE for the sampled positions: reward = the sentence's log-likelihood (Xu et al. 2015).

@@ -65,6 +65,7 @@ struct LossResult {
   Tensor loss;            // scalar to minimise: mean token cross-entropy (+ REINFORCE terms)
   double nll_sum = 0;     // sum of -log p(target) over target tokens (no label smoothing), for perplexity
   int64_t tokens = 0;     // target tokens scored (EOS included, padding not)
+  double guide_loss = 0;  // guided alignment: the mean over guided rows of -sum(guide * log(weights))
 };
 
 class EncoderDecoder : public nn::Module, public StepModel {
@@ -72,8 +73,11 @@ class EncoderDecoder : public nn::Module, public StepModel {
   EncoderDecoder(const EncoderDecoderConfig& cfg, Rng& rng);
   ~EncoderDecoder() override;
 
-  // Teacher-forced loss of a time-major batch.
-  LossResult loss(const data::SeqBatch& batch, double label_smoothing, Rng& rng);
+  // Teacher-forced loss of a time-major batch. With a guide [B, Tt, Ts] (rows summing to 1, or all zero for an
+  // unguided target token) and guide_weight > 0, adds guide_weight * mean over guided rows of the cross-entropy
+  // -sum_s guide[t, s] log(weight[t, s] + 1e-6) between the guide and the attention (guided alignment).
+  LossResult loss(const data::SeqBatch& batch, double label_smoothing, Rng& rng, const Tensor& guide = Tensor(),
+                  double guide_weight = 0.0);
 
   std::unique_ptr<DecoderState> start(const Tensor& src, const Tensor& src_mask) override;
   Tensor step(DecoderState& state, const Tensor& prev, Tensor* weights) override;

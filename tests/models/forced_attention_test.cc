@@ -1,8 +1,11 @@
 // Teacher-forced attention rows: each equals the weights the step-by-step decoder gives when fed the
-// reference, unshifted (the step predicting the token) and shifted (the step reading it), for a padded batch.
+// reference, unshifted (the step predicting the token) and shifted (the step reading it), for a padded batch;
+// and the guided-alignment loss computed from those rows.
 #include "models/forced_attention.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "models/encoder_decoder.h"
 
@@ -53,6 +56,33 @@ TEST(ForcedAttention, RowsAreTheDecodersStepsUnshiftedAndShifted) {
       }
     }
   }
+}
+
+// Guided alignment: the loss with a guide is the plain loss plus weight x the mean over guided rows of
+// -sum(guide * log(attention + 1e-6)), with the attention of the teacher-forced rows above.
+TEST(GuidedAlignment, LossAddsTheCrossEntropyToTheGuide) {
+  Rng rng(8);
+  EncoderDecoderConfig c = EncoderDecoderConfig::from_json(nlohmann::json::parse(
+      R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "luong", "attention": {"score": "general"}})"));
+  c.src_vocab = c.tgt_vocab = 12;
+  EncoderDecoder model(c, rng);
+  model.eval();
+  std::vector<data::Example> ex = {{{4, 5, 6}, {7, 8}, 0}, {{9, 10, 11, 4}, {6, 7, 8}, 1}};
+  const data::SeqBatch batch = data::make_seq_batch(std::vector<const data::Example*>{&ex[0], &ex[1]});
+  const int64_t tt = batch.tgt_in.size(0), ts = batch.src.size(0);  // 4, 4
+  Tensor guide = Tensor::zeros({2, tt, ts});
+  float* g = guide.data<float>();
+  g[(0 * tt + 0) * ts + 2] = 1;                                    // example 0, token 0 -> source 2
+  g[(0 * tt + 1) * ts + 0] = g[(0 * tt + 1) * ts + 1] = 0.5f;      // token 1 -> sources 0 and 1
+  g[(1 * tt + 2) * ts + 3] = 1;                                    // example 1, token 2 -> source 3
+  const double plain = model.loss(batch, 0.0, rng).loss.item();
+  const LossResult r = model.loss(batch, 0.0, rng, guide, 0.7);
+  const auto rows = forced_attention(model, ex, 2, 1000, false);
+  const double ce = -(std::log(rows[0][0][2] + 1e-6) + 0.5 * std::log(rows[0][1][0] + 1e-6) +
+                      0.5 * std::log(rows[0][1][1] + 1e-6) + std::log(rows[1][2][3] + 1e-6)) / 3.0;
+  EXPECT_NEAR(r.guide_loss, ce, 1e-5);
+  EXPECT_NEAR(r.loss.item(), plain + 0.7 * ce, 1e-5);
+  EXPECT_THROW(model.loss(batch, 0.0, rng, Tensor::zeros({2, tt, ts + 1}), 1.0), Error);
 }
 
 }  // namespace
