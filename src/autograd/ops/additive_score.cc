@@ -3,6 +3,7 @@
 
 #include "autograd/ops/binary.h"
 #include "autograd/ops/reduce.h"
+#include "autograd/ops/dense_input.h"
 #include "autograd/registry.h"
 #include "autograd/tape.h"
 #include "kernels/additive_score.h"
@@ -10,15 +11,6 @@
 namespace attend {
 
 ATTEND_REGISTER_OP("additive_score");
-
-namespace {
-Tensor dense(const Tensor& t) { return !t.defined() || t.is_contiguous() ? t : t.copy(); }
-
-template <class T>
-const T* data_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-}  // namespace
 
 Tensor additive_score(const Tensor& wq, const Tensor& wk, const Tensor& loc, const Tensor& v) {
   ATTEND_CHECK(wq.defined() && wk.defined() && v.defined(), "additive_score: undefined input");

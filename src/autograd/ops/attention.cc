@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "autograd/ops/dense_input.h"
 #include "autograd/registry.h"
 #include "autograd/tape.h"
 #include "kernels/flash_attention.h"
@@ -16,8 +17,6 @@ ATTEND_REGISTER_OP("scaled_dot_product_attention");
 namespace {
 
 constexpr const char* kOp = "scaled_dot_product_attention";
-
-Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.copy(); }
 
 // key_lengths as a dense int32 [B] tensor with every value in [0, Tk] (undefined stays undefined).
 Tensor checked_lengths(const Tensor& lengths, int64_t batch, int64_t tk) {

@@ -2,6 +2,7 @@
 // and record scatter-add backwards.
 #include "autograd/ops/index.h"
 
+#include "autograd/ops/dense_input.h"
 #include "autograd/registry.h"
 #include "autograd/tape.h"
 #include "kernels/index.h"
@@ -12,8 +13,6 @@ ATTEND_REGISTER_OP("index_select");
 ATTEND_REGISTER_OP("gather");
 
 namespace {
-
-Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.copy(); }
 
 std::string position_string(int64_t flat, const Shape& shape) {
   std::vector<int64_t> pos(static_cast<size_t>(shape.ndim()));

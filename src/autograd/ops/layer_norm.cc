@@ -1,6 +1,7 @@
 // layer_norm op on kernels/layer_norm; the forward saves per-row mean and rstd for the backward.
 #include "autograd/ops/layer_norm.h"
 
+#include "autograd/ops/dense_input.h"
 #include "autograd/registry.h"
 #include "autograd/tape.h"
 #include "kernels/layer_norm.h"
@@ -8,15 +9,6 @@
 namespace attend {
 
 ATTEND_REGISTER_OP("layer_norm");
-
-namespace {
-Tensor dense(const Tensor& t) { return !t.defined() || t.is_contiguous() ? t : t.copy(); }
-
-template <class T>
-const T* data_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-}  // namespace
 
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps) {
   ATTEND_CHECK(x.defined(), "layer_norm: undefined input");

@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "autograd/ops/dense_input.h"
 #include "autograd/registry.h"
 #include "autograd/tape.h"
 #include "kernels/gemm.h"
@@ -71,8 +72,6 @@ struct RnnSaved {
   Tensor h_states;  // [T+1,B,H]
   Tensor c_states;  // [T+1,B,H] LSTM only
 };
-
-Tensor dense(const Tensor& t) { return !t.defined() || t.is_contiguous() ? t : t.copy(); }
 
 void check_same_dtype(const char* op, const char* name, const Tensor& t, DType dt) {
   ATTEND_CHECK(!t.defined() || t.dtype() == dt, "{}: {} is {} but x is {}", op, name, dtype_name(t.dtype()),
