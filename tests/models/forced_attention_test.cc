@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include "models/encoder_decoder.h"
 
@@ -27,13 +28,20 @@ std::vector<std::vector<float>> stepped_rows(EncoderDecoder& model, const data::
   return rows;
 }
 
-TEST(ForcedAttention, RowsAreTheDecodersStepsUnshiftedAndShifted) {
-  Rng rng(7);
-  EncoderDecoderConfig c = EncoderDecoderConfig::from_json(nlohmann::json::parse(
-      R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "bahdanau", "attention": {"score": "additive"}})"));
+// A tiny model (vocabulary 12) in eval mode.
+std::unique_ptr<EncoderDecoder> small_model(const char* json_text, uint64_t seed) {
+  EncoderDecoderConfig c = EncoderDecoderConfig::from_json(nlohmann::json::parse(json_text));
   c.src_vocab = c.tgt_vocab = 12;
-  EncoderDecoder model(c, rng);
-  model.eval();
+  Rng rng(seed);
+  auto m = std::make_unique<EncoderDecoder>(c, rng);
+  m->eval();
+  return m;
+}
+
+TEST(ForcedAttention, RowsAreTheDecodersStepsUnshiftedAndShifted) {
+  auto owned = small_model(
+      R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "bahdanau", "attention": {"score": "additive"}})", 7);
+  EncoderDecoder& model = *owned;
   std::vector<data::Example> ex(4);
   ex[0] = {{4, 5, 6}, {7, 8}, 0};
   ex[1] = {{9, 10, 11, 4, 5}, {6, 7, 8, 9}, 2};
@@ -61,12 +69,10 @@ TEST(ForcedAttention, RowsAreTheDecodersStepsUnshiftedAndShifted) {
 // Guided alignment: the loss with a guide is the plain loss plus weight x the mean over guided rows of
 // -sum(guide * log(attention + 1e-6)), with the attention of the teacher-forced rows above.
 TEST(GuidedAlignment, LossAddsTheCrossEntropyToTheGuide) {
-  Rng rng(8);
-  EncoderDecoderConfig c = EncoderDecoderConfig::from_json(nlohmann::json::parse(
-      R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "luong", "attention": {"score": "general"}})"));
-  c.src_vocab = c.tgt_vocab = 12;
-  EncoderDecoder model(c, rng);
-  model.eval();
+  auto owned = small_model(
+      R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "luong", "attention": {"score": "general"}})", 8);
+  EncoderDecoder& model = *owned;
+  Rng rng(9);
   std::vector<data::Example> ex = {{{4, 5, 6}, {7, 8}, 0}, {{9, 10, 11, 4}, {6, 7, 8}, 1}};
   const data::SeqBatch batch = data::make_seq_batch(std::vector<const data::Example*>{&ex[0], &ex[1]});
   const int64_t tt = batch.tgt_in.size(0), ts = batch.src.size(0);  // 4, 4
