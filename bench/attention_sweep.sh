@@ -7,7 +7,7 @@ set -euo pipefail
 ATTEND=${1:-build/attend}
 REPEATS=${2:-5}
 PEER="$(dirname "$0")/peers/attention_peer.py"
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
+export OPENBLAS_CORETYPE=SkylakeX  # the peer at its best, whatever the shell set (the environment may say Haswell)
 for causal in "" "--causal"; do
   for n in 512 1024 2048 4096 8192; do
     reps=$REPEATS

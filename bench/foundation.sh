@@ -6,6 +6,7 @@ set -euo pipefail
 BUILD=${1:-build}
 ROUNDS=${2:-3}
 export ATTEND_THREADS=2
+export OPENBLAS_CORETYPE=SkylakeX  # the peer at its best, whatever the shell set (the environment may say Haswell)
 "$BUILD/attend" bench matmul --json --repeats 15
 for r in $(seq 1 "$ROUNDS"); do
   "$BUILD/attend" bench lstm --json --repeat 10
