@@ -29,7 +29,7 @@ TokenLinks token_links(const std::vector<std::vector<std::pair<int32_t, int32_t>
   return out;
 }
 
-Tensor guide_matrix(const data::SeqBatch& batch, const TokenLinks& links, int64_t* rows) {
+Tensor guide_matrix(const data::SeqBatch& batch, const TokenLinks& links) {
   const int64_t ts = batch.src.size(0), tt = batch.tgt_in.size(0), b = batch.src.size(1);
   Tensor g = Tensor::zeros({b, tt, ts});
   float* p = g.data<float>();
@@ -40,12 +40,10 @@ Tensor guide_matrix(const data::SeqBatch& batch, const TokenLinks& links, int64_
     for (const auto& [s, t] : links[static_cast<size_t>(line)])
       if (s < ts && t < tt - 1) p[(k * tt + t) * ts + s] = 1.f;  // the last row is the EOS step
   }
-  *rows = 0;
   for (int64_t r = 0; r < b * tt; ++r) {
     float sum = 0;
     for (int64_t s = 0; s < ts; ++s) sum += p[r * ts + s];
     if (sum == 0) continue;
-    ++*rows;
     for (int64_t s = 0; s < ts; ++s) p[r * ts + s] /= sum;
   }
   return g;

@@ -24,7 +24,7 @@ TokenLinks token_links(const std::vector<std::vector<std::pair<int32_t, int32_t>
 
 // The batch's guide [B, Tt, Ts] (batch-major, like the attention weights): row t of column b is uniform over
 // the source tokens linked to target token t of example batch.indices[b], all zero when t has no link (or is
-// the EOS step). Returns the number of guided rows in *rows.
-Tensor guide_matrix(const data::SeqBatch& batch, const TokenLinks& links, int64_t* rows);
+// the EOS step).
+Tensor guide_matrix(const data::SeqBatch& batch, const TokenLinks& links);
 
 }  // namespace attend::app

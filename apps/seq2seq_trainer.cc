@@ -258,8 +258,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   while (step < max_steps && !stopped && (tr.max_epochs == 0 || batcher.epoch() < tr.max_epochs)) {
     const auto t0 = std::chrono::steady_clock::now();
     const data::SeqBatch batch = batcher.next();
-    int64_t guided_rows = 0;
-    const Tensor guide = tr.guided_alignment > 0 ? guide_matrix(batch, guide_links, &guided_rows) : Tensor();
+    const Tensor guide = tr.guided_alignment > 0 ? guide_matrix(batch, guide_links) : Tensor();
     const models::LossResult r = m.model->loss(batch, tr.label_smoothing, dropout_rng, guide, tr.guided_alignment);
     const double loss_value = r.loss.item();
     ATTEND_CHECK(std::isfinite(loss_value), "train: the loss became {} at step {} (lower train.lr?)", loss_value,

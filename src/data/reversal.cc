@@ -11,6 +11,15 @@ std::vector<int64_t> synthetic_target(const SyntheticOptions& opt, const std::ve
   return t;
 }
 
+std::vector<int64_t> draw_synthetic_source(const SyntheticOptions& opt, Rng& rng, int64_t length) {
+  const int64_t n = length > 0 ? length
+                               : opt.min_length + static_cast<int64_t>(rng.below(
+                                                      static_cast<uint64_t>(opt.max_length - opt.min_length + 1)));
+  std::vector<int64_t> s(static_cast<size_t>(n));
+  for (auto& v : s) v = kFirstSymbol + static_cast<int64_t>(rng.below(static_cast<uint64_t>(opt.vocab - kFirstSymbol)));
+  return s;
+}
+
 SeqBatch make_synthetic_batch(const SyntheticOptions& opt, int64_t batch, Rng& rng, int64_t length) {
   ATTEND_CHECK(opt.vocab > kFirstSymbol, "synthetic: vocabulary {} leaves no symbols (ids 0-2 are special)",
                opt.vocab);
@@ -21,13 +30,8 @@ SeqBatch make_synthetic_batch(const SyntheticOptions& opt, int64_t batch, Rng& r
   // seeded run) is the same as before the padding moved to make_seq_batch.
   std::vector<Example> examples(static_cast<size_t>(batch));
   for (size_t j = 0; j < examples.size(); ++j) {
-    auto& s = examples[j].src;
-    int64_t n = length > 0 ? length
-                           : opt.min_length + static_cast<int64_t>(rng.below(
-                                                  static_cast<uint64_t>(opt.max_length - opt.min_length + 1)));
-    s.resize(static_cast<size_t>(n));
-    for (auto& v : s) v = kFirstSymbol + static_cast<int64_t>(rng.below(static_cast<uint64_t>(opt.vocab - kFirstSymbol)));
-    examples[j].tgt = synthetic_target(opt, s);
+    examples[j].src = draw_synthetic_source(opt, rng, length);
+    examples[j].tgt = synthetic_target(opt, examples[j].src);
     examples[j].index = static_cast<int64_t>(j);
   }
   std::vector<const Example*> ptrs;

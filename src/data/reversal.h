@@ -23,6 +23,9 @@ struct SyntheticOptions {
   int64_t max_length = 10;
 };
 
+// One source sequence: its length uniform in [min_length, max_length] (drawn first) unless `length` > 0, then
+// its symbols. The batches and the text splits (data/synthetic_files.h) draw through this.
+std::vector<int64_t> draw_synthetic_source(const SyntheticOptions& opt, Rng& rng, int64_t length = 0);
 // Draws one batch; each example's length is uniform in [min_length, max_length] unless `length` > 0.
 SeqBatch make_synthetic_batch(const SyntheticOptions& opt, int64_t batch, Rng& rng, int64_t length = 0);
 // The expected output for a source sequence (reverse or copy).

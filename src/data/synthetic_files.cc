@@ -25,11 +25,7 @@ void write_split(const SyntheticOptions& task, int64_t count, int64_t length, Rn
                  const std::string& name) {
   std::string src, tgt;
   for (int64_t i = 0; i < count; ++i) {
-    const int64_t n = length > 0 ? length
-                                 : task.min_length + static_cast<int64_t>(rng.below(
-                                                         static_cast<uint64_t>(task.max_length - task.min_length + 1)));
-    std::vector<int64_t> s(static_cast<size_t>(n));
-    for (auto& v : s) v = kFirstSymbol + static_cast<int64_t>(rng.below(static_cast<uint64_t>(task.vocab - kFirstSymbol)));
+    const std::vector<int64_t> s = draw_synthetic_source(task, rng, length);
     src += synthetic_line(s) + '\n';
     tgt += synthetic_line(synthetic_target(task, s)) + '\n';
   }

@@ -23,12 +23,8 @@ std::vector<std::string> words(const std::string& line) {
 
 TEST(SyntheticFiles, TargetsReverseSourcesAndLengthsFollowTheOptions) {
   testing_util::TempDir tmp;
-  SyntheticSplitOptions o;
-  o.task = {.task = SyntheticTask::Reverse, .vocab = 8, .min_length = 2, .max_length = 5};
-  o.train = 300;
-  o.dev = 20;
-  o.per_length = 7;
-  o.eval_lengths = {1, 9};
+  SyntheticSplitOptions o{.task = {.task = SyntheticTask::Reverse, .vocab = 8, .min_length = 2, .max_length = 5},
+                          .train = 300, .dev = 20, .per_length = 7, .eval_lengths = {1, 9}};
   const auto names = write_synthetic_splits(o, tmp.path().string());
   EXPECT_EQ(names, (std::vector<std::string>{"train", "dev", "len1", "len9"}));
   for (const auto& n : names) {
@@ -44,9 +40,9 @@ TEST(SyntheticFiles, TargetsReverseSourcesAndLengthsFollowTheOptions) {
       for (const auto& w : t) EXPECT_TRUE(w == "s0" || w == "s1" || w == "s2" || w == "s3" || w == "s4") << w;
       lengths.insert(t.size());
     }
-    if (n == "len1") EXPECT_EQ(lengths, (std::set<size_t>{1}));
-    if (n == "len9") EXPECT_EQ(lengths, (std::set<size_t>{9}));
-    if (n == "train") EXPECT_EQ(lengths, (std::set<size_t>{2, 3, 4, 5}));
+    if (n == "len1") { EXPECT_EQ(lengths, (std::set<size_t>{1})); }
+    if (n == "len9") { EXPECT_EQ(lengths, (std::set<size_t>{9})); }
+    if (n == "train") { EXPECT_EQ(lengths, (std::set<size_t>{2, 3, 4, 5})); }
   }
   // Other evaluation lengths: the same training data.
   testing_util::TempDir tmp2;
@@ -57,10 +53,8 @@ TEST(SyntheticFiles, TargetsReverseSourcesAndLengthsFollowTheOptions) {
 
 TEST(SyntheticFiles, CopyAndBadOptions) {
   testing_util::TempDir tmp;
-  SyntheticSplitOptions o;
-  o.task = {.task = SyntheticTask::Copy, .vocab = 6, .min_length = 1, .max_length = 3};
-  o.train = 10;
-  o.dev = 3;
+  SyntheticSplitOptions o{.task = {.task = SyntheticTask::Copy, .vocab = 6, .min_length = 1, .max_length = 3},
+                          .train = 10, .dev = 3};
   write_synthetic_splits(o, tmp.path().string());
   EXPECT_EQ(read_lines((tmp.path() / "train.src").string(), "a"), read_lines((tmp.path() / "train.tgt").string(), "b"));
   auto bad = o;
