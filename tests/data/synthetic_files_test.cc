@@ -54,7 +54,7 @@ TEST(SyntheticFiles, TargetsReverseSourcesAndLengthsFollowTheOptions) {
 TEST(SyntheticFiles, CopyAndBadOptions) {
   testing_util::TempDir tmp;
   SyntheticSplitOptions o{.task = {.task = SyntheticTask::Copy, .vocab = 6, .min_length = 1, .max_length = 3},
-                          .train = 10, .dev = 3};
+                          .train = 10, .dev = 3, .per_length = 200, .eval_lengths = {}};
   write_synthetic_splits(o, tmp.path().string());
   EXPECT_EQ(read_lines((tmp.path() / "train.src").string(), "a"), read_lines((tmp.path() / "train.tgt").string(), "b"));
   auto bad = o;
