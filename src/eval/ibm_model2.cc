@@ -76,15 +76,11 @@ Ibm2Aligner::Ibm2Aligner(std::vector<WordIdPair> corpus, const Ibm2Options& opt)
   for (size_t s = 0; s < corpus_.size(); ++s)
     for (int32_t e : corpus_[s].src) ATTEND_CHECK(e >= 1, "align: sentence {} has source id {} (0 is the null word)", s, e);
   build_pair_ids();
-  // Uniform over the target words each source word is seen with: the first E-step follows the position
-  // prior alone, and its likelihood is that of a proper model (so EM's never falls from there).
-  std::vector<double> seen_with;
-  for (int32_t e : pair_src_) {
-    if (static_cast<size_t>(e) >= seen_with.size()) seen_with.resize(e + 1, 0.0);
-    seen_with[e] += 1;
-  }
-  t_.resize(pair_src_.size());
-  for (size_t k = 0; k < t_.size(); ++k) t_[k] = 1 / seen_with[pair_src_[k]];
+  // Uniform over the target vocabulary (Model 1's start): the first E-step follows the position prior
+  // alone, as fast_align's does, and its likelihood is that of a proper model.
+  int32_t tgt_vocab = 1;
+  for (int32_t f : pair_tgt_) tgt_vocab = std::max(tgt_vocab, f + 1);
+  t_.assign(pair_src_.size(), 1.0 / tgt_vocab);
   std::vector<double> counts, weights;
   for (int it = 0; it < opt_.iterations; ++it) {
     double expected_h = 0;
