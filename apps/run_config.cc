@@ -55,7 +55,7 @@ nlohmann::json RunConfig::to_json() const {
                       {"max_epochs", train.max_epochs},       {"lr", train.lr},
                       {"clip", train.clip},                   {"schedule", train.schedule},
                       {"label_smoothing", train.label_smoothing}, {"valid_every", train.valid_every},
-                      {"guided_alignment", train.guided_alignment},
+                      {"guided_alignment", train.guided_alignment}, {"guide_file", train.guide_file},
                       {"valid_sentences", train.valid_sentences}, {"valid_beam", train.valid_beam},
                       {"patience", train.patience},           {"checkpoint_every", train.checkpoint_every},
                       {"log_every", train.log_every},         {"seed", train.seed}};
@@ -104,6 +104,7 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
         else if (k == "schedule") c.train.schedule = string_of(x, name);
         else if (k == "label_smoothing") c.train.label_smoothing = number_in(x, name, 0, 0.999);
         else if (k == "guided_alignment") c.train.guided_alignment = number_in(x, name, 0, 1000);
+        else if (k == "guide_file") c.train.guide_file = string_of(x, name);
         else if (k == "valid_every") c.train.valid_every = int_at_least(x, name, 1);
         else if (k == "valid_sentences") c.train.valid_sentences = int_at_least(x, name, 0);
         else if (k == "valid_beam") c.train.valid_beam = int_at_least(x, name, 1);
@@ -121,6 +122,10 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
   });
   ATTEND_CHECK(!c.data.dir.empty(), "config: 'data.dir' is required (the directory `attend data` wrote)");
   ATTEND_CHECK(have_model, "config: a 'model' section is required");
+  ATTEND_CHECK(!c.model.alignment_head || c.train.guided_alignment > 0,
+               "config: 'model.alignment_head' learns only from links: set 'train.guided_alignment' > 0");
+  ATTEND_CHECK(c.train.guide_file.find('/') == std::string::npos && c.train.guide_file.front() != '.',
+               "config: 'train.guide_file' must be a file name in the data directory, got '{}'", c.train.guide_file);
   if (!src_size_given && c.data.src_codec.kind == data::TokenKind::Subword) c.data.src_codec.vocab_size = 8000;
   if (!tgt_size_given && c.data.tgt_codec.kind == data::TokenKind::Subword) c.data.tgt_codec.vocab_size = 8000;
   return c;

@@ -63,11 +63,11 @@ data::ParallelLines read_split(const RunConfig& cfg, const std::string& split, i
   return lines;
 }
 
-// Guided alignment: the token links of the training lines from <dir>/train.gold (the same lines read_split kept).
+// Guided alignment: the token links of the training lines from <dir>/<guide_file> (the same lines read_split kept).
 TokenLinks read_guide_links(const RunConfig& cfg, const data::ParallelLines& lines, const data::TextCodec& src,
                             const data::TextCodec& tgt) {
-  const std::string path = (fs::path(cfg.data.dir) / "train.gold").string();
-  ATTEND_CHECK(fs::is_regular_file(path), "train: train.guided_alignment needs gold links in {}", path);
+  const std::string path = (fs::path(cfg.data.dir) / cfg.train.guide_file).string();
+  ATTEND_CHECK(fs::is_regular_file(path), "train: train.guided_alignment needs links of the training split in {}", path);
   std::vector<eval::Alignment> gold = eval::read_pharaoh_file(path);
   keep_spread(gold, cfg.data.max_train);
   std::vector<std::vector<std::pair<int32_t, int32_t>>> word_links(gold.size());

@@ -115,6 +115,18 @@ std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std:
     } else {
       hyps = models::beam_search(*m.model, batch.src, batch.src_mask, search);
     }
+    if (opt.weights && m.config.model.alignment_head) {
+      // A model with an alignment head aligns its output as it aligns a reference: teacher-forced, the head
+      // reading each output token (the search's weights are the decoder's attention).
+      std::vector<data::Example> outputs;
+      for (size_t k = 0; k < positions.size(); ++k)
+        for (const models::Hypothesis& h : hyps[k])
+          outputs.push_back({examples[static_cast<size_t>(positions[k])].src, h.tokens, static_cast<int64_t>(outputs.size())});
+      auto rows = models::forced_attention(*m.model, outputs, static_cast<int64_t>(outputs.size()), opt.max_tokens, false);
+      size_t next = 0;
+      for (auto& per_sentence : hyps)
+        for (models::Hypothesis& h : per_sentence) h.weights = std::move(rows[next++]);
+    }
     for (size_t k = 0; k < positions.size(); ++k) {
       const data::Example& e = examples[static_cast<size_t>(positions[k])];
       const std::string& line = lines[static_cast<size_t>(e.index)];

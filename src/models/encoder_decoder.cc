@@ -36,7 +36,8 @@ nlohmann::json EncoderDecoderConfig::to_json() const {
                       {"dropout", dropout},
                       {"init", init == InitKind::Mean ? "mean" : "final"},
                       {"entropy_weight", entropy_weight},
-                      {"baseline_decay", baseline_decay}};
+                      {"baseline_decay", baseline_decay},
+                      {"alignment_head", alignment_head}};
   j["attention"] = attention ? attention->to_json() : nlohmann::json(nullptr);
   return j;
 }
@@ -67,6 +68,7 @@ EncoderDecoderConfig EncoderDecoderConfig::from_json(const nlohmann::json& j) {
     else if (key == "hidden") need_int(c.hidden, 1);
     else if (key == "bidirectional") need_bool(c.bidirectional);
     else if (key == "input_feeding") need_bool(c.input_feeding);
+    else if (key == "alignment_head") need_bool(c.alignment_head);
     else if (key == "dropout") need_real(c.dropout, 0, 1);
     else if (key == "entropy_weight") need_real(c.entropy_weight, 0, 1e9);
     else if (key == "baseline_decay") need_real(c.baseline_decay, 0, 1);
@@ -94,6 +96,8 @@ EncoderDecoderConfig EncoderDecoderConfig::from_json(const nlohmann::json& j) {
                "model config: decoder \"{}\" needs an 'attention' section", decoder_name(c.decoder));
   ATTEND_CHECK(c.decoder != DecoderKind::None || !c.attention.has_value(),
                "model config: decoder \"none\" takes no 'attention' section (use \"bahdanau\" or \"luong\")");
+  ATTEND_CHECK(c.decoder != DecoderKind::None || !c.alignment_head,
+               "model config: 'alignment_head' needs a decoder with attention (\"bahdanau\" or \"luong\")");
   return c;
 }
 
@@ -104,6 +108,7 @@ struct EncoderDecoder::Memory {
   Tensor prepared;  // [N, Ts, *] attention's per-key work on the keys (W_k h, unit rows, ...)
   Tensor keys;      // [N, Ts, Dk] keys the score compares with (values or bridged values)
   Tensor mask;      // [N, Ts] float 1 = token
+  Tensor align_prepared;  // [N, Ts, *] the alignment head's per-key work
 };
 
 struct EncoderDecoder::Recurrent {
@@ -196,6 +201,16 @@ EncoderDecoder::EncoderDecoder(const EncoderDecoderConfig& cfg, Rng& rng)
     readout_ = std::make_unique<nn::Linear>(h + he + e, h, rng);
     register_module("readout", readout_.get());
   }
+  if (cfg.alignment_head) {
+    ATTEND_CHECK(cfg.decoder != DecoderKind::None, "encoder-decoder: an alignment head needs a decoder with attention");
+    AttentionConfig ac;
+    ac.score = Score::Additive;
+    ac.query_dim = h + e;
+    ac.key_dim = he;
+    ac.hidden_dim = h;
+    align_head_ = attention::make_attention(ac, rng);
+    register_module("align_head", align_head_.get());
+  }
   register_module("out", &out_);
   register_module("dropout", &drop_);  // so that eval() turns dropout off (it holds no parameters)
 }
@@ -218,6 +233,7 @@ EncoderDecoder::Memory EncoderDecoder::encode(const Tensor& src, const Tensor& s
     m.keys = key_bridge_ ? key_bridge_->forward(m.values) : m.values;
     m.prepared = attention_->prepare_keys(m.keys);
   }
+  if (align_head_) m.align_prepared = align_head_->prepare_keys(m.values);
   return m;
 }
 
@@ -295,6 +311,16 @@ Tensor EncoderDecoder::decode_step(const Memory& mem, const Tensor& emb, Recurre
   return attentional;
 }
 
+Tensor EncoderDecoder::head_weights(const Memory& mem, const Tensor& states, const Tensor& next_emb, Rng& rng) {
+  attention::AttentionInputs in;
+  in.query = concat({states, next_emb}, 2);  // [N, T, H + E]
+  in.keys = mem.values;
+  in.values = mem.values;
+  in.key_mask = mem.mask;
+  in.prepared_keys = mem.align_prepared;
+  return align_head_->forward(in, rng).weights;  // [N, T, Ts]
+}
+
 Tensor EncoderDecoder::output_logits(const Tensor& features, Rng& rng) {
   Tensor f = features;
   if (readout_) f = tanh(readout_->forward(f));
@@ -317,12 +343,13 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
   if (guided)
     ATTEND_CHECK(guide.shape() == Shape({b, tt, batch.src.size(0)}),
                  "encoder-decoder: guide {} is not [B, Tt, Ts] = [{}, {}, {}]", guide.shape(), b, tt, batch.src.size(0));
-  std::vector<Tensor> features, log_probs, entropies, weights;
+  std::vector<Tensor> features, log_probs, entropies, weights, states;
   features.reserve(static_cast<size_t>(tt));
   for (int64_t t = 0; t < tt; ++t) {
     attention::AttentionResult attended;
     features.push_back(decode_step(mem, attend::select(emb, 0, t), st, t, rng, &attended));
-    if (guided) weights.push_back(attended.weights);  // [B, 1, Ts]
+    if (guided && !align_head_) weights.push_back(attended.weights);  // [B, 1, Ts]
+    if (guided && align_head_) states.push_back(st.h);                // s_t [B, H]
     if (baseline_) {
       log_probs.push_back(attended.log_prob);  // [B, 1]
       entropies.push_back(attended.entropy);
@@ -353,7 +380,11 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
       rows = sum(sum(guide, -1)).item();  // guided rows each sum to 1
     }
     if (rows > 0) {
-      const Tensor ce = neg(sum(mul(guide, log(add(concat(weights, 1), 1e-6)))));
+      // The guided weights: the decoder's attention, or the alignment head's, which reads s_t and y_t.
+      const Tensor attn =
+          align_head_ ? head_weights(mem, stack(states, 1), tgt_embed_.forward(contiguous(transpose(batch.tgt_out, 0, 1))), rng)
+                      : concat(weights, 1);
+      const Tensor ce = neg(sum(mul(guide, log(add(attn, 1e-6)))));
       const Tensor term = div(ce, rows);
       r.guide_loss = term.item();
       r.loss = add(r.loss, mul(term, guide_weight));
@@ -397,6 +428,16 @@ Tensor EncoderDecoder::step(DecoderState& state, const Tensor& prev, Tensor* wei
   return log_softmax(output_logits(features, decode_rng_), -1);                      // [N, V]
 }
 
+Tensor EncoderDecoder::alignment(DecoderState& state, const Tensor& next) {
+  if (!align_head_) return Tensor();
+  NoGradGuard no_grad;
+  auto& s = dynamic_cast<StepState&>(state);
+  ATTEND_CHECK(next.ndim() == 1 && next.size(0) == s.rows(), "encoder-decoder alignment: next {} for {} rows",
+               next.shape(), s.rows());
+  const Tensor w = head_weights(s.memory, unsqueeze(s.rec.h, 1), unsqueeze(tgt_embed_.forward(next), 1), decode_rng_);
+  return squeeze(w, 1);  // [N, Ts]
+}
+
 void EncoderDecoder::select(DecoderState& state, const std::vector<int64_t>& rows) {
   NoGradGuard no_grad;
   auto& s = dynamic_cast<StepState&>(state);
@@ -414,6 +455,7 @@ void EncoderDecoder::select(DecoderState& state, const std::vector<int64_t>& row
   if (sentence != s.sentence) {
     s.memory.values = take_rows(s.memory.values, idx);
     s.memory.prepared = take_rows(s.memory.prepared, idx);
+    s.memory.align_prepared = take_rows(s.memory.align_prepared, idx);
     s.memory.keys = key_bridge_ ? take_rows(s.memory.keys, idx) : s.memory.values;
     s.memory.mask = take_rows(s.memory.mask, idx);
     s.sentence = std::move(sentence);

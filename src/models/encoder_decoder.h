@@ -8,6 +8,12 @@
 //            c_t = attend(s_t, h), h~_t = tanh(W_c [c_t; s_t]), logits = W_o h~_t
 //   decoder "none": s_t = cell(e_t, s_{t-1}), logits = W_o s_t — the fixed-vector baseline (the source reaches
 //            the decoder only through s_0).
+// "alignment_head": true adds a second, additive attention that is never used to translate: its query is
+//   [s_t; E y_t], the decoder state and the embedding of the token the step predicts, so it reads alignment
+//   off the token itself (as a word aligner does) instead of predicting where the next word will come from.
+//   It learns only from the guided-alignment loss (which then applies to it instead of the decoder's
+//   attention; Garg et al. 2019 supervise a dedicated head the same way), and teacher-forced alignment
+//   (models/forced_attention.h) reads it.
 // The attention is any mechanism of attention/ (additive, dot, general, location, cosine; global, local-m,
 // local-p; location-aware; soft, hard REINFORCE, Gumbel). Hard REINFORCE attention is trained with the
 // sentence log-likelihood as reward, a moving-average baseline and an entropy bonus.
@@ -54,6 +60,7 @@ struct EncoderDecoderConfig {
   std::optional<attention::AttentionConfig> attention;  // required unless decoder is "none"
   double entropy_weight = 0.0;  // hard REINFORCE attention: entropy bonus
   double baseline_decay = 0.9;  // hard REINFORCE attention: moving-average baseline
+  bool alignment_head = false;  // a dedicated, guided alignment attention (see above)
 
   int64_t memory_dim() const { return encoder_hidden * (bidirectional ? 2 : 1); }
   nlohmann::json to_json() const;
@@ -82,6 +89,7 @@ class EncoderDecoder : public nn::Module, public StepModel {
   std::unique_ptr<DecoderState> start(const Tensor& src, const Tensor& src_mask) override;
   Tensor step(DecoderState& state, const Tensor& prev, Tensor* weights) override;
   void select(DecoderState& state, const std::vector<int64_t>& rows) override;
+  Tensor alignment(DecoderState& state, const Tensor& next) override;
   int64_t target_vocab() const override { return cfg_.tgt_vocab; }
 
   const EncoderDecoderConfig& config() const { return cfg_; }
@@ -100,6 +108,8 @@ class EncoderDecoder : public nn::Module, public StepModel {
                      attention::AttentionResult* attended);
   Tensor output_logits(const Tensor& features, Rng& rng);  // [..., F] -> [..., V]
   Tensor cell_step(const Tensor& x, Recurrent& st);
+  // The alignment head's weights [N, T, Ts] for decoder states [N, T, H] and predicted-token embeddings [N, T, E].
+  Tensor head_weights(const Memory& mem, const Tensor& states, const Tensor& next_emb, Rng& rng);
 
   EncoderDecoderConfig cfg_;
   nn::Embedding src_embed_, tgt_embed_;
@@ -113,6 +123,7 @@ class EncoderDecoder : public nn::Module, public StepModel {
   std::unique_ptr<nn::Linear> combine_;     // luong: W_c
   std::unique_ptr<nn::Linear> readout_;     // bahdanau: W_r
   std::unique_ptr<attention::ReinforceBaseline> baseline_;
+  std::unique_ptr<attention::Attention> align_head_;
   nn::Dropout drop_;
   nn::Linear out_;
   Rng decode_rng_{1};  // hard attention at inference takes the argmax; no draw happens, but the API wants one

@@ -27,6 +27,12 @@ std::vector<std::vector<std::vector<float>>> forced_attention(StepModel& model, 
       model.step(*state, Tensor::from(std::vector<int64_t>(tgt_in.begin() + t * b, tgt_in.begin() + (t + 1) * b), {b}),
                  &weights);
       if (!weights.defined()) return out;  // nothing attends
+      if (!shift) {
+        // A dedicated alignment head reads the token this step predicts: the next input, tgt_in[t + 1].
+        const Tensor head = model.alignment(
+            *state, Tensor::from(std::vector<int64_t>(tgt_in.begin() + (t + 1) * b, tgt_in.begin() + (t + 2) * b), {b}));
+        if (head.defined()) weights = head;
+      }
       if (shift && t == 0) continue;       // the BOS step belongs to no token
       const int64_t token = shift ? t - 1 : t;
       const std::vector<float> w = weights.copy(DType::F32).to_vector<float>();  // [B, Ts]

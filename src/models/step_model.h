@@ -29,6 +29,10 @@ class StepModel {
   virtual Tensor step(DecoderState& state, const Tensor& prev, Tensor* weights) = 0;
   // Keeps rows `rows` of the state (indices into the current N; repeats allowed), in that order.
   virtual void select(DecoderState& state, const std::vector<int64_t>& rows) = 0;
+  // For a model with a dedicated alignment head (one that reads the predicted token, see
+  // EncoderDecoder's "alignment_head"): its weights [N, Ts] for the tokens `next` [N] that the last step()
+  // predicted. Undefined for other models, whose step weights are their alignment.
+  virtual Tensor alignment(DecoderState& /*state*/, const Tensor& /*next*/) { return Tensor(); }
   virtual int64_t target_vocab() const = 0;
 };
 

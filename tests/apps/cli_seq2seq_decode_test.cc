@@ -601,8 +601,9 @@ TEST(CliSeq2SeqTrain, GuidedAlignmentLowersAer) {
   TempDir tmp;
   const fs::path data = tmp.path() / "mt_data";
   attend::testing_util::write_toy_translation(data, {.train = 300, .dev = 20, .test = 40});
-  auto aer_after = [&](double weight, const std::string& name) {
+  auto aer_after = [&](double weight, const std::string& name, bool head = false) {
     json j = attend::testing_util::toy_translation_config(data);
+    j["model"]["alignment_head"] = head;
     j["model"]["embed"] = 16;
     j["model"]["encoder_hidden"] = 32;
     j["model"]["hidden"] = 32;
@@ -636,4 +637,33 @@ TEST(CliSeq2SeqTrain, GuidedAlignmentLowersAer) {
   RecordProperty("aer_guided", std::to_string(guided));
   EXPECT_LT(guided, 0.5 * plain) << "plain " << plain << ", guided " << guided;
   EXPECT_LT(guided, 0.15);
+
+  // The same guide on a dedicated alignment head (model.alignment_head): eval reads the head, and so does
+  // translate --alignment, whose links then come from a teacher-forced pass over the output.
+  const double head = aer_after(1.0, "head", true);
+  RecordProperty("aer_head", std::to_string(head));
+  EXPECT_LT(head, 0.15);
+  const std::string test_src = (data / "test.es").string();
+  const CliResult t = run_cli("translate --model " + (tmp.path() / "head").string() + " --beam 2 --alignment", test_src);
+  ASSERT_EQ(t.exit_code, 0) << t.all();
+  const std::vector<std::string> src = split_lines(read_bytes(test_src)), out = split_lines(t.out);
+  ASSERT_EQ(out.size(), src.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const AlignedLine a = parse_aligned(out[i]);
+    const int out_words = static_cast<int>(split_words(a.text).size());
+    std::vector<bool> covered(static_cast<size_t>(out_words), false);
+    for (auto [s, w] : a.links) {
+      EXPECT_TRUE(s >= 0 && s < static_cast<int>(split_words(src[i]).size())) << out[i];
+      if (w >= 0 && w < out_words) covered[static_cast<size_t>(w)] = true;
+    }
+    for (int w = 0; w < out_words; ++w) EXPECT_TRUE(covered[static_cast<size_t>(w)]) << "line " << i << ": " << out[i];
+  }
+  // The head learns only from links: a config with the head and no guide is refused.
+  json bad = attend::testing_util::toy_translation_config(data);
+  bad["model"]["alignment_head"] = true;
+  attend::testing_util::write_json_file(tmp.path() / "bad.json", bad);
+  const CliResult refused = run_cli("train --quiet --config " + (tmp.path() / "bad.json").string() + " --out " +
+                                    (tmp.path() / "bad_run").string());
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.all().find("guided_alignment"), std::string::npos) << refused.all();
 }
