@@ -16,6 +16,7 @@
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "eval/edit_distance.h"
+#include "eval/ibm_model2.h"
 #include "eval/text.h"
 #include "evaluate.h"
 
@@ -138,10 +139,41 @@ void add_eval_per(CLI::App& eval, const EvalAction& chosen) {
 // ---- attend eval aer --------------------------------------------------------------------------------
 struct AerCli {
   std::string hyp;
+  std::string other;  // a second alignment of the same sentences: symmetrised with hyp
   std::string gold;
   std::string tagged;
   bool json = false;
 };
+
+// --hyp and --other (say, the two translation directions' links, both in the gold's orientation): each
+// scored alone, then their intersection, union and grow-diag-final-and.
+int run_eval_aer_symmetrised(const AerCli& c, const std::vector<eval::Alignment>& hyps,
+                             const std::vector<eval::Alignment>& gold, const std::vector<eval::TaggedWords>& tagged) {
+  const std::vector<eval::Alignment> others = eval::read_pharaoh_file(c.other);
+  check_same_lines("aer", c.hyp, hyps.size(), c.other, others.size());
+  std::vector<eval::Alignment> inter(hyps.size()), uni(hyps.size()), gdfa(hyps.size());
+  for (size_t i = 0; i < hyps.size(); ++i) {
+    const std::vector<eval::Link> a = hyps[i].all(), b = others[i].all();
+    inter[i].sure = eval::intersect_links(a, b);
+    uni[i].sure = eval::union_links(a, b);
+    gdfa[i].sure = eval::grow_diag_final_and(a, b);
+  }
+  nlohmann::ordered_json j;
+  using Named = std::pair<const char*, const std::vector<eval::Alignment>*>;
+  for (const auto& [name, alignment] : {Named{"hyp", &hyps}, Named{"other", &others}, Named{"intersection", &inter},
+                                        Named{"union", &uni}, Named{"gdfa", &gdfa}}) {
+    const eval::AerScore s = eval::score_alignments(*alignment, gold, tagged);
+    j[name] = {{"aer", s.aer}, {"precision", s.precision}, {"recall", s.recall}, {"links", s.hyp_links}};
+  }
+  if (c.json) {
+    print_json(j);
+  } else {
+    for (const auto& [name, s] : j.items())
+      std::printf("%-12s AER = %.4f precision = %.4f recall = %.4f\n", name.c_str(), s["aer"].get<double>(),
+                  s["precision"].get<double>(), s["recall"].get<double>());
+  }
+  return 0;
+}
 
 int run_eval_aer(const AerCli& c) {
   const std::vector<eval::Alignment> hyps = eval::read_pharaoh_file(c.hyp);
@@ -152,6 +184,7 @@ int run_eval_aer(const AerCli& c) {
     tagged = eval::read_tagged_words_file(c.tagged);
     check_same_lines("aer", c.gold, gold.size(), c.tagged, tagged.size());
   }
+  if (!c.other.empty()) return run_eval_aer_symmetrised(c, hyps, gold, tagged);
   const eval::AerScore s = eval::score_alignments(hyps, gold, tagged);
   if (c.json) {
     nlohmann::ordered_json j;
@@ -176,6 +209,9 @@ void add_eval_aer(CLI::App& eval, const EvalAction& chosen) {
   auto c = std::make_shared<AerCli>();
   CLI::App* sub = eval.add_subcommand("aer", "alignment error rate of Pharaoh alignments (i-j sure, i?j possible, 0-based)");
   sub->add_option("--hyp", c->hyp, "hypothesis alignments, one sentence per line")->required();
+  sub->add_option("--other", c->other,
+                  "a second alignment of the same sentences in the same orientation (e.g. the reverse model's): "
+                  "also scores the intersection, union and grow-diag-final-and of the two");
   sub->add_option("--gold", c->gold, "gold alignments: i-j sure links, i?j possible links")->required();
   sub->add_option("--tagged", c->tagged,
                   "gold-eligible words per sentence ('0 1 4 ||| 0 2'); hypothesis links touching other words are ignored");
@@ -220,7 +256,8 @@ void add_model_eval_options(CLI::App& cmd, ModelEvalCli& c) {
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd.add_option("--hyp-out", c.opt.hyp_out, "also write the hypotheses to this file");
   cmd.add_option("--alignment-out", c.opt.alignment_out,
-                 "translation with gold links: write the attention's word links (Pharaoh) scored as 'aer'");
+                 "translation with gold links: write the attention's word links (Pharaoh) scored as 'aer', in the gold "
+                 "files' orientation (data.gold_src first), so two directions combine with eval aer --other");
   cmd.add_flag("--latest", c.latest, "use the latest checkpoint instead of the best dev weights");
   cmd.add_flag("--json", c.json, "print one JSON line");
 }

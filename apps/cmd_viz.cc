@@ -14,6 +14,7 @@
 #include "data/parallel_corpus.h"
 #include "data/text_file.h"
 #include "eval/aer.h"
+#include "gold_alignment.h"
 #include "translator.h"
 #include "viz/alignment_view.h"
 #include "viz/curve_svg.h"
@@ -129,7 +130,7 @@ std::vector<viz::AlignmentView> model_views(const VizCli& c, size_t n) {
   const auto forced = forced_attention(m, src, tgt);
   const std::filesystem::path dir = m.config.data.dir;
   std::vector<eval::Alignment> gold;
-  if (std::filesystem::exists(dir / (c.split + ".gold"))) gold = eval::read_pharaoh_file((dir / (c.split + ".gold")).string());
+  if (std::filesystem::exists(dir / (c.split + ".gold"))) gold = read_model_gold(m.config, (dir / (c.split + ".gold")).string());
   std::vector<std::string> refs;
   if (std::filesystem::exists(dir / (c.split + ".ref"))) refs = data::read_lines((dir / (c.split + ".ref")).string(), "verse references");
   std::vector<viz::AlignmentView> views;

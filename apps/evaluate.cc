@@ -11,6 +11,7 @@
 #include "data/parallel_corpus.h"
 #include "data/text_file.h"
 #include "eval/aer.h"
+#include "gold_alignment.h"
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "eval/edit_distance.h"
@@ -123,7 +124,8 @@ nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std:
       for (size_t i = 0; i < src.size(); ++i) hyp[i].sure = links_from(words[i], rule);
       if (rule == LinkRule::TargetArgmax && !shift && !alignment_out.empty()) {
         std::vector<std::string> lines;
-        for (const auto& a : hyp) lines.push_back(eval::format_pharaoh(a));
+        // In the gold files' orientation (gold_alignment.h), whichever way the model translates.
+        for (const auto& a : hyp) lines.push_back(eval::format_pharaoh(gold_reversed(m.config) ? transposed(a) : a));
         write_lines(alignment_out, lines);
       }
       const eval::AerScore sc = use_tags ? eval::score_alignments(hyp, gold, tagged) : eval::score_alignments(hyp, gold);
@@ -168,7 +170,7 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
     buckets.push_back({{"source_words", b.range()}, {"sentences", b.count}, {"bleu", b.bleu}});
   j["bleu_by_length"] = buckets;
   if (with_alignments) {
-    const std::vector<eval::Alignment> all_gold = eval::read_pharaoh_file(gold_path.string());
+    const std::vector<eval::Alignment> all_gold = read_model_gold(m.config, gold_path.string());
     ATTEND_CHECK(all_gold.size() == lines.src.size(), "eval: {} has {} lines but the split has {} sentences",
                  gold_path.string(), all_gold.size(), lines.src.size());
     std::vector<eval::Alignment> gold;
@@ -176,7 +178,7 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
     const fs::path tagged_path = fs::path(m.config.data.dir) / (split + ".tagged");
     std::vector<eval::TaggedWords> tagged;
     if (fs::exists(tagged_path)) {
-      const std::vector<eval::TaggedWords> all_tagged = eval::read_tagged_words_file(tagged_path.string());
+      const std::vector<eval::TaggedWords> all_tagged = read_model_tagged(m.config, tagged_path.string());
       if (all_tagged.size() == lines.src.size())
         for (size_t i : pick) tagged.push_back(all_tagged[i]);
     }

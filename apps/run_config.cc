@@ -50,7 +50,8 @@ nlohmann::json RunConfig::to_json() const {
                       {"tgt_vocab_size", data.tgt_codec.vocab_size},
                       {"min_count", data.src_codec.min_count},
                       {"max_length", data.max_length},
-                      {"max_train", data.max_train}};
+                      {"max_train", data.max_train},
+                      {"gold_src", data.gold_src}};
   nlohmann::json t = {{"max_tokens", train.max_tokens},       {"max_steps", train.max_steps},
                       {"max_epochs", train.max_epochs},       {"lr", train.lr},
                       {"clip", train.clip},                   {"schedule", train.schedule},
@@ -87,6 +88,7 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
         else if (k == "min_count") c.data.src_codec.min_count = c.data.tgt_codec.min_count = int_at_least(x, name, 1);
         else if (k == "max_length") c.data.max_length = int_at_least(x, name, 1);
         else if (k == "max_train") c.data.max_train = int_at_least(x, name, 0);
+        else if (k == "gold_src") c.data.gold_src = x.is_string() && x.get<std::string>().empty() ? "" : string_of(x, name);
         else return false;
         return true;
       });
@@ -122,6 +124,9 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
   });
   ATTEND_CHECK(!c.data.dir.empty(), "config: 'data.dir' is required (the directory `attend data` wrote)");
   ATTEND_CHECK(have_model, "config: a 'model' section is required");
+  ATTEND_CHECK(c.data.gold_src.empty() || c.data.gold_src == c.data.src || c.data.gold_src == c.data.tgt,
+               "config: 'data.gold_src' must be the source ('{}') or target ('{}') language, got '{}'", c.data.src,
+               c.data.tgt, c.data.gold_src);
   ATTEND_CHECK(!c.model.alignment_head || c.train.guided_alignment > 0,
                "config: 'model.alignment_head' learns only from links: set 'train.guided_alignment' > 0");
   ATTEND_CHECK(c.train.guide_file.find('/') == std::string::npos && c.train.guide_file.front() != '.',

@@ -29,6 +29,9 @@ struct DataSection {
   data::CodecOptions tgt_codec{.kind = data::TokenKind::Word};
   int64_t max_length = 100;  // training pairs longer than this (tokens, either side) are dropped and counted
   int64_t max_train = 0;     // use at most N training pairs, spread evenly over the file (0 = all): quick runs
+  // The language whose words the split's .gold/.tagged files index first (empty = src). A model trained the
+  // other way round (src = the gold's target side) reads them transposed (gold_alignment.h).
+  std::string gold_src;
 };
 
 struct TrainSection {

@@ -14,6 +14,7 @@
 #include "data/text_file.h"
 #include "eval/aer.h"
 #include "evaluate.h"
+#include "gold_alignment.h"
 #include "guided_alignment.h"
 #include "metrics_file.h"
 #include "nn/checkpoint.h"
@@ -68,7 +69,7 @@ TokenLinks read_guide_links(const RunConfig& cfg, const data::ParallelLines& lin
                             const data::TextCodec& tgt) {
   const std::string path = (fs::path(cfg.data.dir) / cfg.train.guide_file).string();
   ATTEND_CHECK(fs::is_regular_file(path), "train: train.guided_alignment needs links of the training split in {}", path);
-  std::vector<eval::Alignment> gold = eval::read_pharaoh_file(path);
+  std::vector<eval::Alignment> gold = read_model_gold(cfg, path);
   keep_spread(gold, cfg.data.max_train);
   std::vector<std::vector<std::pair<int32_t, int32_t>>> word_links(gold.size());
   for (size_t i = 0; i < gold.size(); ++i)

@@ -127,6 +127,28 @@ TEST(CliEval, AerJsonWithAndWithoutTaggedWords) {
   EXPECT_NEAR(j.at("recall").get<double>(), 3.0 / 4, 1e-12);
 }
 
+// Two alignments symmetrised against gold S = {0-0, 1-1}, P = S + {2-2}: hyp {0-0, 1-2} scores
+// 1 - (1 + 1)/(2 + 2) = 0.5, other {0-0, 2-2} 1 - (1 + 2)/(2 + 2) = 0.25, their intersection {0-0}
+// 1 - 2/3, union {0-0, 1-2, 2-2} 1 - 3/5; grow-diag-final-and adds nothing to {0-0} by growing (no union
+// link neighbours it), then hyp's 1-2 (both words unaligned) but not other's 2-2 (target 2 now aligned): 0.5.
+TEST(CliEval, AerWithOtherSymmetrises) {
+  TempDir tmp;
+  write_bytes(tmp.file("gold.txt"), "0-0 1-1 2?2\n");
+  write_bytes(tmp.file("a.txt"), "0-0 1-2\n");
+  write_bytes(tmp.file("b.txt"), "0-0 2-2\n");
+  const nlohmann::json j = parse_json(run("eval aer --json --hyp " + tmp.file("a.txt") + " --other " + tmp.file("b.txt") +
+                                          " --gold " + tmp.file("gold.txt")));
+  EXPECT_NEAR(j.at("hyp").at("aer").get<double>(), 0.5, 1e-12);
+  EXPECT_NEAR(j.at("other").at("aer").get<double>(), 0.25, 1e-12);
+  EXPECT_NEAR(j.at("intersection").at("aer").get<double>(), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(j.at("union").at("aer").get<double>(), 0.4, 1e-12);
+  EXPECT_NEAR(j.at("gdfa").at("aer").get<double>(), 0.5, 1e-12);
+  write_bytes(tmp.file("c.txt"), "0-0\n1-1\n");
+  const RunResult r = run("eval aer --hyp " + tmp.file("a.txt") + " --other " + tmp.file("c.txt") + " --gold " + tmp.file("gold.txt"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("has 2 lines"), std::string::npos) << r.out;
+}
+
 TEST(CliEval, BadAlignmentLineIsNamed) {
   TempDir tmp;
   write_bytes(tmp.file("gold.txt"), "0-0\n0-x\n");

@@ -601,9 +601,14 @@ TEST(CliSeq2SeqTrain, GuidedAlignmentLowersAer) {
   TempDir tmp;
   const fs::path data = tmp.path() / "mt_data";
   attend::testing_util::write_toy_translation(data, {.train = 300, .dev = 20, .test = 40});
-  auto aer_after = [&](double weight, const std::string& name, bool head = false) {
+  auto aer_after = [&](double weight, const std::string& name, bool head = false, bool reverse = false) {
     json j = attend::testing_util::toy_translation_config(data);
     j["model"]["alignment_head"] = head;
+    if (reverse) {  // en -> es: the gold (es word first) is read transposed
+      j["data"]["src"] = "en";
+      j["data"]["tgt"] = "es";
+      j["data"]["gold_src"] = "es";
+    }
     j["model"]["embed"] = 16;
     j["model"]["encoder_hidden"] = 32;
     j["model"]["hidden"] = 32;
@@ -628,7 +633,8 @@ TEST(CliSeq2SeqTrain, GuidedAlignmentLowersAer) {
     } else {
       EXPECT_TRUE(guide.empty());
     }
-    const CliResult e = run_cli("eval --model " + run.string() + " --split test --beam 1 --json");
+    const CliResult e = run_cli("eval --model " + run.string() + " --split test --beam 1 --json --alignment-out " +
+                                (tmp.path() / (name + ".align")).string());
     EXPECT_EQ(e.exit_code, 0) << e.all();
     return json::parse(e.out)["aer"].get<double>();
   };
@@ -658,6 +664,23 @@ TEST(CliSeq2SeqTrain, GuidedAlignmentLowersAer) {
     }
     for (int w = 0; w < out_words; ++w) EXPECT_TRUE(covered[static_cast<size_t>(w)]) << "line " << i << ": " << out[i];
   }
+  // The other direction (en -> es, data.gold_src "es"): trained on the transposed guide it aligns as well, its
+  // --alignment-out is in the gold's orientation, and eval aer --other symmetrises the two directions: the
+  // intersection is at least as precise as either, the union recalls at least as much.
+  const double rev = aer_after(1.0, "reverse", false, true);
+  EXPECT_LT(rev, 0.15);
+  const CliResult sym = run_cli("eval aer --json --hyp " + (tmp.path() / "guided.align").string() + " --other " +
+                                (tmp.path() / "reverse.align").string() + " --gold " + (data / "test.gold").string());
+  ASSERT_EQ(sym.exit_code, 0) << sym.all();
+  const json sj = json::parse(sym.out);
+  EXPECT_NEAR(sj["hyp"]["aer"].get<double>(), guided, 0.02) << "scored without the tagged-word filter here";
+  for (const char* one : {"hyp", "other"}) {
+    EXPECT_GE(sj["intersection"]["precision"].get<double>(), sj[one]["precision"].get<double>());
+    EXPECT_GE(sj["union"]["recall"].get<double>(), sj[one]["recall"].get<double>());
+  }
+  EXPECT_LT(sj["other"]["aer"].get<double>(), 0.15) << "the reverse model's links were not written es word first";
+  EXPECT_LT(sj["gdfa"]["aer"].get<double>(), 0.15);
+
   // The head learns only from links: a config with the head and no guide is refused.
   json bad = attend::testing_util::toy_translation_config(data);
   bad["model"]["alignment_head"] = true;
