@@ -100,8 +100,9 @@ std::vector<eval::Link> links_from(const WordAttention& a, LinkRule rule) {
 }
 
 // AER of the teacher-forced attention (the gold indexes the reference's words, so the reference is forced
-// through the decoder) under four ways of reading links off the word-level matrix, each for the plain rows
-// ("target_argmax", ...) and the shifted ones ("shift_target_argmax", ...: see forced_attention).
+// through the decoder) under four ways of reading links off the word-level matrix, each for the model's
+// alignment rows ("target_argmax", ...), the shifted ones ("shift_target_argmax", ...: see forced_attention)
+// and, for a model with an alignment head, the decoder's own attention ("decoder_target_argmax", ...).
 nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std::string>& src,
                                           const std::vector<std::string>& refs,
                                           const std::vector<eval::Alignment>& gold,
@@ -113,8 +114,11 @@ nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std:
                                                     {"intersection", LinkRule::Intersection},
                                                     {"union", LinkRule::Union}};
   const bool use_tags = tagged.size() == src.size();
-  for (bool shift : {false, true}) {
-    const auto forced = forced_attention(m, src, refs, max_tokens, shift);
+  using models::ForcedRows;
+  std::vector<std::pair<ForcedRows, std::string>> readings = {{ForcedRows::Alignment, ""}, {ForcedRows::Shifted, "shift_"}};
+  if (m.config.model.alignment_head) readings.emplace_back(ForcedRows::Attention, "decoder_");
+  for (const auto& [rows, prefix] : readings) {
+    const auto forced = forced_attention(m, src, refs, max_tokens, rows);
     std::vector<WordAttention> words(src.size());
     for (size_t i = 0; i < src.size(); ++i)
       words[i] = word_attention(forced[i], m.src.word_of_line_tokens(src[i]), m.tgt.word_of_line_tokens(refs[i]),
@@ -122,7 +126,7 @@ nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std:
     for (auto [name, rule] : rules) {
       std::vector<eval::Alignment> hyp(src.size());
       for (size_t i = 0; i < src.size(); ++i) hyp[i].sure = links_from(words[i], rule);
-      if (rule == LinkRule::TargetArgmax && !shift && !alignment_out.empty()) {
+      if (rule == LinkRule::TargetArgmax && rows == ForcedRows::Alignment && !alignment_out.empty()) {
         std::vector<std::string> lines;
         // In the gold files' orientation (gold_alignment.h), whichever way the model translates.
         for (const auto& a : hyp) lines.push_back(eval::format_pharaoh(gold_reversed(m.config) ? transposed(a) : a));
@@ -130,9 +134,8 @@ nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std:
       }
       const eval::AerScore sc = use_tags ? eval::score_alignments(hyp, gold, tagged) : eval::score_alignments(hyp, gold);
       const eval::AerScore all = eval::score_alignments(hyp, gold);
-      out[std::string(shift ? "shift_" : "") + name] = {{"aer", sc.aer},         {"precision", sc.precision},
-                                                         {"recall", sc.recall},   {"links", sc.hyp_links},
-                                                         {"aer_all_links", all.aer}, {"tagged_only", use_tags}};
+      out[prefix + name] = {{"aer", sc.aer},       {"precision", sc.precision},   {"recall", sc.recall},
+                            {"links", sc.hyp_links}, {"aer_all_links", all.aer}, {"tagged_only", use_tags}};
     }
   }
   return out;

@@ -51,7 +51,7 @@ std::vector<std::pair<int, int>> argmax_word_links(const std::vector<std::vector
 
 std::vector<std::vector<std::vector<float>>> forced_attention(LoadedModel& m, const std::vector<std::string>& src_lines,
                                                               const std::vector<std::string>& tgt_lines,
-                                                              int64_t max_tokens, bool shift) {
+                                                              int64_t max_tokens, models::ForcedRows rows) {
   ATTEND_CHECK(src_lines.size() == tgt_lines.size(), "forced attention: {} source lines but {} target lines",
                src_lines.size(), tgt_lines.size());
   if (m.config.model.decoder == models::DecoderKind::None)
@@ -62,7 +62,7 @@ std::vector<std::vector<std::vector<float>>> forced_attention(LoadedModel& m, co
     examples[i].tgt = m.tgt.encode(tgt_lines[i]);
     examples[i].index = static_cast<int64_t>(i);
   }
-  return models::forced_attention(*m.model, examples, static_cast<int64_t>(src_lines.size()), max_tokens, shift);
+  return models::forced_attention(*m.model, examples, static_cast<int64_t>(src_lines.size()), max_tokens, rows);
 }
 
 WordAttention word_attention(const std::vector<std::vector<float>>& weights, const std::vector<int64_t>& src_word,
@@ -122,7 +122,7 @@ std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std:
       for (size_t k = 0; k < positions.size(); ++k)
         for (const models::Hypothesis& h : hyps[k])
           outputs.push_back({examples[static_cast<size_t>(positions[k])].src, h.tokens, static_cast<int64_t>(outputs.size())});
-      auto rows = models::forced_attention(*m.model, outputs, static_cast<int64_t>(outputs.size()), opt.max_tokens, false);
+      auto rows = models::forced_attention(*m.model, outputs, static_cast<int64_t>(outputs.size()), opt.max_tokens);
       size_t next = 0;
       for (auto& per_sentence : hyps)
         for (models::Hypothesis& h : per_sentence) h.weights = std::move(rows[next++]);

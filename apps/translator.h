@@ -14,6 +14,7 @@
 
 #include "data/text_codec.h"
 #include "models/encoder_decoder.h"
+#include "models/forced_attention.h"
 #include "models/search.h"
 #include "run_config.h"
 
@@ -49,11 +50,12 @@ struct TranslateOptions {
 std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std::vector<std::string>& lines,
                                                       const TranslateOptions& opt);
 
-// Teacher-forced attention of the model on line pairs (models/forced_attention.h, shift included): per
-// sentence [target token][source token]; empty pairs give an empty matrix.
+// Teacher-forced attention of the model on line pairs (models/forced_attention.h: the model's alignment, the
+// decoder's attention, or shifted): per sentence [target token][source token]; empty pairs give an empty matrix.
 std::vector<std::vector<std::vector<float>>> forced_attention(LoadedModel& m, const std::vector<std::string>& src_lines,
                                                               const std::vector<std::string>& tgt_lines,
-                                                              int64_t max_tokens = 6000, bool shift = false);
+                                                              int64_t max_tokens = 6000,
+                                                              models::ForcedRows rows = models::ForcedRows::Alignment);
 
 // Word-level view of a token-level attention matrix: source words = whitespace words of the source line,
 // output words = those of the target (pieces merged); weight(word j, word i) = mean over j's tokens of the sum

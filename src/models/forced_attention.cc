@@ -7,7 +7,8 @@
 namespace attend::models {
 
 std::vector<std::vector<std::vector<float>>> forced_attention(StepModel& model, const std::vector<data::Example>& examples,
-                                                              int64_t count, int64_t max_tokens, bool shift) {
+                                                              int64_t count, int64_t max_tokens, ForcedRows rows) {
+  const bool shift = rows == ForcedRows::Shifted;
   std::vector<std::vector<std::vector<float>>> out(static_cast<size_t>(count));
   std::vector<data::Example> kept;
   for (const data::Example& e : examples) {
@@ -27,7 +28,7 @@ std::vector<std::vector<std::vector<float>>> forced_attention(StepModel& model, 
       model.step(*state, Tensor::from(std::vector<int64_t>(tgt_in.begin() + t * b, tgt_in.begin() + (t + 1) * b), {b}),
                  &weights);
       if (!weights.defined()) return out;  // nothing attends
-      if (!shift) {
+      if (rows == ForcedRows::Alignment) {
         // A dedicated alignment head reads the token this step predicts: the next input, tgt_in[t + 1].
         const Tensor head = model.alignment(
             *state, Tensor::from(std::vector<int64_t>(tgt_in.begin() + (t + 1) * b, tgt_in.begin() + (t + 2) * b), {b}));

@@ -636,7 +636,10 @@ TEST(CliSeq2SeqTrain, GuidedAlignmentLowersAer) {
     const CliResult e = run_cli("eval --model " + run.string() + " --split test --beam 1 --json --alignment-out " +
                                 (tmp.path() / (name + ".align")).string());
     EXPECT_EQ(e.exit_code, 0) << e.all();
-    return json::parse(e.out)["aer"].get<double>();
+    const json ej = json::parse(e.out);
+    // A head model also reports its decoder's own attention; the head is what "aer" scores.
+    EXPECT_EQ(ej["alignment"].contains("decoder_target_argmax"), head);
+    return ej["aer"].get<double>();
   };
   const double plain = aer_after(0.0, "plain"), guided = aer_after(1.0, "guided");
   RecordProperty("aer_plain", std::to_string(plain));

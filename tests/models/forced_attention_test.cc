@@ -54,7 +54,7 @@ TEST(ForcedAttention, RowsAreTheDecodersStepsUnshiftedAndShifted) {
   ex[3] = {{4}, {5, 6, 7, 8, 9, 10}, 1};
   for (bool shift : {false, true}) {
     SCOPED_TRACE(shift ? "shifted" : "unshifted");
-    const auto got = forced_attention(model, ex, 4, 1000, shift);
+    const auto got = forced_attention(model, ex, 4, 1000, shift ? ForcedRows::Shifted : ForcedRows::Attention);
     ASSERT_EQ(got.size(), 4u);
     EXPECT_TRUE(got[3].empty());
     for (int e : {0, 1, 3}) {
@@ -88,7 +88,7 @@ TEST(GuidedAlignment, LossAddsTheCrossEntropyToTheGuide) {
   g[(1 * tt + 2) * ts + 3] = 1;                                    // example 1, token 2 -> source 3
   const double plain = model.loss(batch, 0.0, rng).loss.item();
   const LossResult r = model.loss(batch, 0.0, rng, guide, 0.7);
-  const auto rows = forced_attention(model, ex, 2, 1000, false);
+  const auto rows = forced_attention(model, ex, 2, 1000);
   const double ce = -(std::log(rows[0][0][2] + 1e-6) + 0.5 * std::log(rows[0][1][0] + 1e-6) +
                       0.5 * std::log(rows[0][1][1] + 1e-6) + std::log(rows[1][2][3] + 1e-6)) / 3.0;
   EXPECT_NEAR(r.guide_loss, ce, 1e-5);
@@ -121,7 +121,7 @@ TEST(GuidedAlignment, AlignmentHeadTakesTheGuideAndForcedRowsReadIt) {
   g[(0 * tt + 1) * ts + 0] = g[(0 * tt + 1) * ts + 1] = 0.5f;
   g[(1 * tt + 2) * ts + 3] = 1;
   const LossResult r = model.loss(batch, 0.0, rng, guide, 0.7);
-  const auto rows = forced_attention(model, ex, 2, 1000, false);
+  const auto rows = forced_attention(model, ex, 2, 1000);
   ASSERT_EQ(rows[0].size(), 2u);
   ASSERT_EQ(rows[1].size(), 3u);
   const double ce = -(std::log(rows[0][0][2] + 1e-6) + 0.5 * std::log(rows[0][1][0] + 1e-6) +
@@ -171,7 +171,7 @@ TEST(GuidedAlignment, AlignmentHeadLearnsTheGuide) {
     for (int64_t& x : src) x = std::uniform_int_distribution<int64_t>(4, 11)(gen);
     ex.push_back({src, std::vector<int64_t>(src.rbegin(), src.rend()), k});
   }
-  const auto rows = forced_attention(model, ex, 50, 1000, false);
+  const auto rows = forced_attention(model, ex, 50, 1000);
   int right = 0, total = 0;
   for (const data::Example& e : ex)
     for (size_t t = 0; t < e.tgt.size(); ++t) {
