@@ -30,6 +30,7 @@ struct AlignCli {
   std::string data;
   std::string src = "es";
   std::string tgt = "en";
+  std::string gold_src;  // the language the split's .gold/.tagged index first (empty = src)
   std::string split = "test";
   std::vector<std::string> train_splits{"train", "dev", "test"};
   eval::Ibm2Options opt;
@@ -103,6 +104,11 @@ nlohmann::ordered_json score_json(const std::vector<eval::Alignment>& hyp, const
 }
 
 int run_align(const AlignCli& c) {
+  ATTEND_CHECK(c.gold_src.empty() || c.gold_src == c.src || c.gold_src == c.tgt,
+               "align: --gold-src must be the source ('{}') or target ('{}') language, got '{}'", c.src, c.tgt, c.gold_src);
+  // Links are computed as (src word, tgt word); a gold indexing the target language first is met by turning
+  // our links round, both to score them and to write them (so --out files are in the gold's orientation).
+  const bool flip = !c.gold_src.empty() && c.gold_src != c.src;
   const auto start = std::chrono::steady_clock::now();
   const AlignCorpus corpus = read_corpus(c);
   eval::Ibm2Options opt = c.opt;
@@ -119,6 +125,9 @@ int run_align(const AlignCli& c) {
     uni.push_back({eval::union_links(fwd.back().sure, rev.back().sure), {}});
     gdfa.push_back({eval::grow_diag_final_and(fwd.back().sure, rev.back().sure), {}});
   }
+  if (flip)
+    for (auto* v : {&fwd, &rev, &inter, &uni, &gdfa})
+      for (eval::Alignment& a : *v) a.sure = eval::transpose_links(a.sure);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   if (!c.out.empty()) {
@@ -187,6 +196,9 @@ ATTEND_COMMAND("align", "unsupervised IBM-model-2 word alignment (fast_align's m
                  cmd.add_option("--data", c->data, "data directory with SPLIT.SRC / SPLIT.TGT text files")->required();
                  cmd.add_option("--src", c->src, "source language suffix (default es)");
                  cmd.add_option("--tgt", c->tgt, "target language suffix (default en)");
+                 cmd.add_option("--gold-src", c->gold_src,
+                                "the language the split's .gold/.tagged files index first (default: --src); links are "
+                                "scored and written in that orientation");
                  cmd.add_option("--split", c->split, "the split to align and score (default test)")
                      ->check(split_name_check());
                  cmd.add_option("--train-splits", c->train_splits,
@@ -197,11 +209,11 @@ ATTEND_COMMAND("align", "unsupervised IBM-model-2 word alignment (fast_align's m
                  cmd.add_option("--null-prob", c->opt.null_prob, "probability of aligning to the null word (default 0.08)")
                      ->check(CLI::Range(1e-6, 0.999999));
                  cmd.add_option("--tension", c->opt.tension, "diagonal tension λ, the starting value unless --fixed-tension (default 4)")
-                     ->check(CLI::Range(1e-3, 1e3));
+                     ->check(CLI::Range(1e-2, 200.0));
                  cmd.add_flag("--fixed-tension", c->fixed_tension, "keep λ fixed instead of learning it");
                  cmd.add_option("--alpha", c->opt.alpha, "Dirichlet prior of the translation table, variational Bayes; 0 = plain EM (default 0.01)")
                      ->check(CLI::Range(0.0, 1e3));
-                 cmd.add_option("--out", c->out, "write the split's symmetrised alignment (Pharaoh, source-target) here");
+                 cmd.add_option("--out", c->out, "write the split's alignment (Pharaoh, in the gold's orientation: --gold-src word first) here");
                  cmd.add_option("--symmetrise", c->symmetrise, "which alignment --out writes (default gdfa)")
                      ->check(CLI::IsMember({"forward", "reverse", "intersect", "union", "gdfa"}));
                  cmd.add_flag("--json", c->json, "one JSON line");

@@ -129,7 +129,8 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
                c.data.tgt, c.data.gold_src);
   ATTEND_CHECK(!c.model.alignment_head || c.train.guided_alignment > 0,
                "config: 'model.alignment_head' learns only from links: set 'train.guided_alignment' > 0");
-  ATTEND_CHECK(c.train.guide_file.find('/') == std::string::npos && c.train.guide_file.front() != '.',
+  ATTEND_CHECK(!c.train.guide_file.empty() && c.train.guide_file.find('/') == std::string::npos &&
+                   c.train.guide_file.front() != '.',
                "config: 'train.guide_file' must be a file name in the data directory, got '{}'", c.train.guide_file);
   if (!src_size_given && c.data.src_codec.kind == data::TokenKind::Subword) c.data.src_codec.vocab_size = 8000;
   if (!tgt_size_given && c.data.tgt_codec.kind == data::TokenKind::Subword) c.data.tgt_codec.vocab_size = 8000;

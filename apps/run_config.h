@@ -43,7 +43,9 @@ struct TrainSection {
   std::string schedule = "constant";  // nn::Schedule::parse syntax
   double label_smoothing = 0.0;
   double guided_alignment = 0.0;  // > 0: weight of the guided-alignment loss on <dir>/<guide_file> (guided_alignment.h)
-  std::string guide_file = "train.gold";  // Pharaoh links of the training split: the gold, or `attend align --out`
+  // Pharaoh links of the training split in the gold's orientation (data.gold_src first): the gold, or
+  // `attend align --split train --out` links.
+  std::string guide_file = "train.gold";
   int64_t valid_every = 1000;
   int64_t valid_sentences = 1000;  // dev sentences decoded at each validation (0 = all)
   int64_t valid_beam = 1;

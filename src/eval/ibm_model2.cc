@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "base/error.h"
@@ -14,6 +15,17 @@ namespace {
 
 inline double position_feature(int32_t i, int32_t j, int32_t m, int32_t n) {
   return -std::abs(static_cast<double>(i + 1) / n - static_cast<double>(j + 1) / m);
+}
+// max_i h(i, j): the prior exp(λ h) is computed as exp(λ (h - max h)), which cancels in the normalisation and
+// keeps the largest term at 1 however large λ is (a one-word source facing a long target would underflow).
+inline double max_position_feature(int32_t j, int32_t m, int32_t n) {
+  // h peaks at the source position nearest (j + 1) n / m; check the two integers around it.
+  const double centre = static_cast<double>(j + 1) * n / m - 1;
+  double best = -2;
+  for (int32_t i : {static_cast<int32_t>(std::floor(centre)), static_cast<int32_t>(std::ceil(centre))})
+    if (i >= 0 && i < n) best = std::max(best, position_feature(i, j, m, n));
+  if (best == -2) best = position_feature(centre < 0 ? 0 : n - 1, j, m, n);
+  return best;
 }
 
 // An open-addressing map from a (source, target) word pair to a dense id; the corpus has millions of
@@ -139,7 +151,8 @@ double Ibm2Aligner::e_step(std::vector<double>& counts, std::vector<double>& wei
     post.resize(n + 1);
     for (int32_t j = 0; j < m; ++j, ids += n + 1) {
       double z = 0;
-      for (int32_t i = 0; i < n; ++i) z += prior[i] = std::exp(tension_ * position_feature(i, j, m, n));
+      const double top = max_position_feature(j, m, n);
+      for (int32_t i = 0; i < n; ++i) z += prior[i] = std::exp(tension_ * (position_feature(i, j, m, n) - top));
       const double scale = (1 - opt_.null_prob) / z;
       double sum = post[0] = opt_.null_prob * t_[ids[0]];
       for (int32_t i = 0; i < n; ++i) sum += post[i + 1] = scale * prior[i] * t_[ids[i + 1]];
@@ -182,9 +195,10 @@ double Ibm2Aligner::expected_prior_h(const std::vector<double>& weight_by_positi
     for (int32_t j = 0; j < m; ++j) {
       if (w[j] == 0) continue;
       double z = 0, zh = 0;
+      const double top = max_position_feature(j, m, n);
       for (int32_t i = 0; i < n; ++i) {
         const double h = position_feature(i, j, m, n);
-        const double p = std::exp(lambda * h);
+        const double p = std::exp(lambda * (h - top));
         z += p;
         zh += p * h;
       }
@@ -223,11 +237,13 @@ std::vector<Link> Ibm2Aligner::align(size_t s) const {
   const int32_t* ids = pair_ids_.data() + offset_[s];
   for (int32_t j = 0; j < m; ++j, ids += n + 1) {
     double z = 0;
-    for (int32_t i = 0; i < n; ++i) z += std::exp(tension_ * position_feature(i, j, m, n));
+    const double top = max_position_feature(j, m, n);
+    for (int32_t i = 0; i < n; ++i) z += std::exp(tension_ * (position_feature(i, j, m, n) - top));
     double best = opt_.null_prob * t_[ids[0]];
     int32_t best_i = -1;
     for (int32_t i = 0; i < n; ++i) {
-      const double p = (1 - opt_.null_prob) * std::exp(tension_ * position_feature(i, j, m, n)) / z * t_[ids[i + 1]];
+      const double p =
+          (1 - opt_.null_prob) * std::exp(tension_ * (position_feature(i, j, m, n) - top)) / z * t_[ids[i + 1]];
       if (p > best) {
         best = p;
         best_i = i;
@@ -248,16 +264,13 @@ double Ibm2Aligner::translation_prob(int32_t e, int32_t f) const {
 std::vector<Link> grow_diag_final_and(std::span<const Link> forward, std::span<const Link> reverse) {
   std::vector<Link> alignment = intersect_links(forward, reverse);
   const std::vector<Link> uni = union_links(forward, reverse);
-  int32_t n = 0, m = 0;
-  for (const Link& l : uni) {
-    n = std::max(n, l.src + 1);
-    m = std::max(m, l.tgt + 1);
-  }
-  std::vector<char> in_alignment(static_cast<size_t>(n) * m, 0), src_aligned(n, 0), tgt_aligned(m, 0);
+  // Sets keyed by the links and words present (not grids sized by the largest index, which a file can make huge).
+  std::set<Link> in_alignment(alignment.begin(), alignment.end());
+  std::set<int32_t> src_aligned, tgt_aligned;
   auto add = [&](Link l) {
-    in_alignment[static_cast<size_t>(l.src) * m + l.tgt] = 1;
-    src_aligned[l.src] = 1;
-    tgt_aligned[l.tgt] = 1;
+    in_alignment.insert(l);
+    src_aligned.insert(l.src);
+    tgt_aligned.insert(l.tgt);
   };
   for (const Link& l : alignment) add(l);
   auto in_union = [&](Link l) { return std::binary_search(uni.begin(), uni.end(), l); };
@@ -269,9 +282,8 @@ std::vector<Link> grow_diag_final_and(std::span<const Link> forward, std::span<c
         for (int dj = -1; dj <= 1; ++dj) {
           if (di == 0 && dj == 0) continue;
           const Link c{alignment[k].src + di, alignment[k].tgt + dj};
-          if (c.src < 0 || c.tgt < 0 || c.src >= n || c.tgt >= m) continue;
-          if (in_alignment[static_cast<size_t>(c.src) * m + c.tgt] || !in_union(c)) continue;
-          if (src_aligned[c.src] && tgt_aligned[c.tgt]) continue;
+          if (in_alignment.count(c) || !in_union(c)) continue;
+          if (src_aligned.count(c.src) && tgt_aligned.count(c.tgt)) continue;
           add(c);
           alignment.push_back(c);
           grew = true;
@@ -281,7 +293,7 @@ std::vector<Link> grow_diag_final_and(std::span<const Link> forward, std::span<c
   // final-and: links of either direction whose two words are both still unaligned.
   for (std::span<const Link> dir : {forward, reverse})
     for (const Link& l : dir)
-      if (!src_aligned[l.src] && !tgt_aligned[l.tgt]) {
+      if (!src_aligned.count(l.src) && !tgt_aligned.count(l.tgt)) {
         add(l);
         alignment.push_back(l);
       }

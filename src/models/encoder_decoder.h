@@ -11,8 +11,9 @@
 // "alignment_head": true adds a second, additive attention that is never used to translate: its query is
 //   [s_t; E y_t], the decoder state and the embedding of the token the step predicts, so it reads alignment
 //   off the token itself (as a word aligner does) instead of predicting where the next word will come from.
-//   It learns only from the guided-alignment loss (which then applies to it instead of the decoder's
-//   attention; Garg et al. 2019 supervise a dedicated head the same way), and teacher-forced alignment
+//   Its parameters learn only from the guided-alignment loss (which then applies to it instead of the
+//   decoder's attention; that loss also reaches the shared encoder, states and embeddings, multi-task style,
+//   as in Garg et al. 2019, who supervise a dedicated head the same way), and teacher-forced alignment
 //   (models/forced_attention.h) reads it.
 // The attention is any mechanism of attention/ (additive, dot, general, location, cosine; global, local-m,
 // local-p; location-aware; soft, hard REINFORCE, Gumbel). Hard REINFORCE attention is trained with the

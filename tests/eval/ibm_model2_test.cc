@@ -138,6 +138,20 @@ TEST(Ibm2, EmptySidesAndBadOptions) {
   EXPECT_THROW(Ibm2Aligner(std::vector<WordIdPair>{WordIdPair{{0, 1}, {1}}}, Ibm2Options{}), attend::Error);  // id 0 is the null word
 }
 
+TEST(Ibm2, LargeTensionStaysFinite) {
+  // A one-word source facing a long target: exp(λ h) alone underflows at λ = 200 (h down to -0.86).
+  std::vector<WordIdPair> pairs{{{1}, {1, 2, 3, 4, 5, 6}}, {{2, 3}, {2, 3}}};
+  Ibm2Options opt;
+  opt.tension = 200;
+  opt.optimise_tension = false;
+  for (double alpha : {0.0, 0.01}) {
+    opt.alpha = alpha;
+    const Ibm2Aligner a(pairs, opt);
+    for (double ll : a.log_likelihood()) EXPECT_TRUE(std::isfinite(ll)) << "alpha " << alpha;
+    EXPECT_EQ(a.align(1), (std::vector<Link>{{0, 0}, {1, 1}}));
+  }
+}
+
 TEST(Ibm2, GrowDiagFinalAndByHand) {
   // Intersection {0-0, 1-1}; the union's 2-1 and 2-2 are diagonal/vertical neighbours covering the
   // unaligned source word 2 (then target word 2), so both grow in.
@@ -148,6 +162,9 @@ TEST(Ibm2, GrowDiagFinalAndByHand) {
   // has an aligned source word and stays out.
   EXPECT_EQ(attend::eval::grow_diag_final_and(std::vector<Link>{{0, 0}, {3, 3}}, std::vector<Link>{{0, 0}, {3, 2}}),
             (std::vector<Link>{{0, 0}, {3, 3}}));
+  // Far-apart indices cost nothing (no grid sized by the largest index).
+  EXPECT_EQ(attend::eval::grow_diag_final_and(std::vector<Link>{{2000000000, 2000000000}}, std::vector<Link>{{0, 0}}),
+            (std::vector<Link>{{0, 0}, {2000000000, 2000000000}}));
   // A link whose both words are already aligned never grows in.
   EXPECT_EQ(attend::eval::grow_diag_final_and(std::vector<Link>{{0, 0}, {1, 1}, {0, 1}},
                                               std::vector<Link>{{0, 0}, {1, 1}}),

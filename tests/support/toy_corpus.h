@@ -117,6 +117,9 @@ inline std::string join_words(const std::vector<std::string>& w) {
 struct ToyTranslationOptions {
   int train = 200, dev = 20, test = 30;
   uint32_t seed = 11;
+  // Every English line starts with an extra, unlinked and untagged "so": the sides then differ in length and
+  // every link is i-(j+1), so a test can tell a gold read the right way round from one read transposed.
+  bool english_lead_word = false;
 };
 
 // Writes {split}.es / .en / .gold / .tagged into dir; returns the sentences of each split.
@@ -135,16 +138,17 @@ inline std::vector<std::vector<ToySentence>> write_toy_translation(const std::fi
     for (int i = 0; i < counts[s]; ++i) {
       ToySentence t = toy_translation_sentence(rng);
       es << join_words(t.es) << '\n';
-      en << join_words(t.en) << '\n';
+      const int lead = o.english_lead_word ? 1 : 0;
+      en << (lead ? "so " : "") << join_words(t.en) << '\n';
       std::string g;
-      for (auto [a, b] : t.sure) g += (g.empty() ? "" : " ") + std::to_string(a) + "-" + std::to_string(b);
-      for (auto [a, b] : t.possible) g += (g.empty() ? "" : " ") + std::to_string(a) + "?" + std::to_string(b);
+      for (auto [a, b] : t.sure) g += (g.empty() ? "" : " ") + std::to_string(a) + "-" + std::to_string(b + lead);
+      for (auto [a, b] : t.possible) g += (g.empty() ? "" : " ") + std::to_string(a) + "?" + std::to_string(b + lead);
       gold << g << '\n';
       std::string ts, tt;
       for (size_t k = 0; k < t.es.size(); ++k)
         if (t.es[k] != "el") ts += (ts.empty() ? "" : " ") + std::to_string(k);
       for (size_t k = 0; k < t.en.size(); ++k)
-        if (t.en[k] != "the") tt += (tt.empty() ? "" : " ") + std::to_string(k);
+        if (t.en[k] != "the") tt += (tt.empty() ? "" : " ") + std::to_string(k + lead);
       tagged << ts << " ||| " << tt << '\n';
       sentences.push_back(std::move(t));
     }
