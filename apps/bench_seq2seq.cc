@@ -15,6 +15,7 @@
 #include "models/search.h"
 #include "nn/clip.h"
 #include "nn/optim.h"
+#include "kernels/gemm_bf16.h"
 #include "tensor/threads.h"
 
 namespace attend::app {
@@ -103,6 +104,8 @@ int run_seq2seq_bench(const Seq2SeqBenchOptions& o) {
   j["bench"] = "seq2seq";
   j["impl"] = "attend";
   j["threads"] = num_threads();
+  j["precision"] = kernels::gemm_precision_name(kernels::gemm_precision());
+  if (kernels::gemm_precision() == kernels::GemmPrecision::Bf16) j["bf16_gemm"] = kernels::bf16_gemm_impl();
   j["vocab"] = o.vocab;
   j["batch"] = o.batch;
   j["src_len"] = o.src_len;

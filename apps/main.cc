@@ -1,10 +1,13 @@
 // attend: the command-line entry point. Builds the CLI from the registered subcommands, applies the
 // thread settings, and turns any attend::Error into one line on stderr and a non-zero exit.
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <exception>
 
 #include "base/error.h"
 #include "command.h"
+#include "kernels/gemm_bf16.h"
 #include "tensor/threads.h"
 
 namespace attend::app {
@@ -32,6 +35,11 @@ int run(int argc, char** argv) {
   int threads = -1;
   app.add_option("--threads", threads, "worker threads (default: ATTEND_THREADS, else all cores)")
       ->check(CLI::Range(0, 4096));
+  std::string precision;
+  app.add_option("--precision", precision,
+                 "float GEMM precision: f32 (default) or bf16 (large GEMMs on bf16 inputs with float accumulation; "
+                 "default: ATTEND_PRECISION, else f32)")
+      ->check(CLI::IsMember({"f32", "bf16"}));
 
   // Options of the top level (--threads) are accepted after any subcommand too.
   app.fallthrough();
@@ -73,6 +81,15 @@ int run(int argc, char** argv) {
   }
   init_threads_from_env();
   if (threads >= 0) set_num_threads(threads);
+  if (precision.empty()) {
+    const char* env = std::getenv("ATTEND_PRECISION");
+    precision = env != nullptr && *env != '\0' ? env : "f32";
+  }
+  if (precision != "f32" && precision != "bf16") {
+    std::fprintf(stderr, "attend: ATTEND_PRECISION must be f32 or bf16, got '%s'\n", precision.c_str());
+    return 2;
+  }
+  kernels::set_gemm_precision(kernels::parse_gemm_precision(precision));
   return action ? action() : 0;
 }
 

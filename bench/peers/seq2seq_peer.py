@@ -300,6 +300,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="tiny sizes, for a test")
     p.add_argument("--check", action="store_true", help="run the self-check instead of the benchmark")
+    p.add_argument("--bf16", action="store_true",
+                   help="torch.autocast('cpu', bfloat16) around forward and beam search (attend's --precision bf16)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.check:
@@ -321,11 +323,15 @@ def main():
     src_len = torch.full((a.batch,), a.src_len, dtype=torch.long)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
+    def autocast():
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16)
+
     def train_step():
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        logits = model(src, src_len, tgt)                                  # [B, Tt, V]
-        loss = F.cross_entropy(logits.reshape(-1, a.vocab), tgt.reshape(-1), ignore_index=PAD)
+        with autocast():
+            logits = model(src, src_len, tgt)                              # [B, Tt, V]
+            loss = F.cross_entropy(logits.float().reshape(-1, a.vocab), tgt.reshape(-1), ignore_index=PAD)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -342,7 +348,8 @@ def main():
 
     def decode():
         t0 = time.perf_counter()
-        best = beam_search(model, src, src_len, beam=a.beam, max_len=a.tgt_len, min_len=a.tgt_len)
+        with autocast():
+            best = beam_search(model, src, src_len, beam=a.beam, max_len=a.tgt_len, min_len=a.tgt_len)
         elapsed = time.perf_counter() - t0
         out_tokens[:] = [statistics.mean(len(h["tokens"]) - (1 if h["tokens"] and h["tokens"][-1] == EOS else 0)
                                          for h in best)]
@@ -353,6 +360,7 @@ def main():
 
     print(json.dumps({
         "peer": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "precision": "bf16-autocast" if a.bf16 else "f32",
         "train_tokens_per_s": round(a.batch * (a.src_len + a.tgt_len) / step_s, 1),
         "train_step_ms": round(step_s * 1e3, 2),
         "decode_sentences_per_s": round(a.batch / decode_s, 2), "decode_ms": round(decode_s * 1e3, 2),

@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "base/error.h"
+#include "kernels/gemm_bf16.h"
 
 namespace attend::kernels {
 
@@ -28,6 +29,11 @@ void gemm(const GemmShape& s, float alpha, const float* a, const float* b, float
   }
   g_sgemm_calls.fetch_add(1, std::memory_order_relaxed);
   g_sgemm_running.fetch_add(1, std::memory_order_relaxed);
+  if (gemm_precision() == GemmPrecision::Bf16 && !omp_in_parallel() && bf16_pays_off(s) && bf16_gemm_native()) {
+    gemm_bf16(s, alpha, a, b, beta, c);
+    g_sgemm_running.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
   dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.m, s.n, s.k, alpha, a, s.lda, b,
                                 s.ldb, beta, c, s.ldc);
   g_sgemm_running.fetch_sub(1, std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 // GEMM on raw row-major buffers: C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C.
-// float goes to oneDNN's sgemm; double goes to the reference twin (used by gradient checks).
+// float goes to oneDNN's sgemm (large ones to gemm_bf16 when the precision is Bf16, see gemm_bf16.h);
+// double goes to the reference twin (used by gradient checks).
 // lda/ldb/ldc are row strides of the stored (untransposed) matrices, as in BLAS row-major.
 #pragma once
 #include <cstdint>

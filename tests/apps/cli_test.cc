@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -73,12 +74,22 @@ TEST(Cli, MissingCheckpointDirectory) {
 TEST(Cli, UnknownFlagsAndBadValues) {
   for (const char* args : {"--no-such-flag", "train --no-such-flag --out x", "train --task sort --out x",
                            "train --lr -1 --out x", "train --steps abc --out x", "bench nothing", "demo --steps 0", "demo reversal --hidden 0",
-                           "train --min-length 9 --max-length 3 --out /tmp/attend_cli_never"}) {
+                           "train --min-length 9 --max-length 3 --out /tmp/attend_cli_never",
+                           "--precision fp16 demo reversal"}) {
     RunResult r = run(args);
     EXPECT_NE(r.exit_code, 0) << args;
     EXPECT_LT(r.exit_code, 128) << "crashed: " << args;
     EXPECT_EQ(lines(r.out), 1) << args << ": " << r.out;
   }
+}
+
+TEST(Cli, BadPrecisionInTheEnvironmentIsOneLineError) {
+  setenv("ATTEND_PRECISION", "half", 1);
+  RunResult r = run("demo reversal");
+  unsetenv("ATTEND_PRECISION");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("ATTEND_PRECISION"), std::string::npos) << r.out;
 }
 
 TEST(Cli, HelpListsEverySubcommand) {

@@ -1,0 +1,182 @@
+// bf16 GEMM through oneDNN's matmul primitive: operands rounded into per-thread bf16 buffers in their stored
+// layout (a transpose is only a stride in the memory descriptor), primitives cached per shape and thread.
+#include "kernels/gemm_bf16.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <dnnl.hpp>
+#include <unordered_map>
+#include <vector>
+
+#include "base/error.h"
+
+namespace attend::kernels {
+
+namespace {
+
+std::atomic<GemmPrecision> g_precision{GemmPrecision::F32};
+std::atomic<bool> g_all_sizes{false};
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+struct Key {
+  bool ta, tb;
+  int64_t m, n, k, ldc;
+  uint32_t alpha, beta;
+  bool operator==(const Key&) const = default;
+};
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    size_t h = std::hash<int64_t>()(k.m) ^ (std::hash<int64_t>()(k.n) << 1) ^ (std::hash<int64_t>()(k.k) << 2);
+    h ^= std::hash<int64_t>()(k.ldc) << 3;
+    h ^= (static_cast<size_t>(k.alpha) << 7) ^ (static_cast<size_t>(k.beta) << 11) ^ (k.ta ? 0x9e37u : 0u) ^
+         (k.tb ? 0x79b9u : 0u);
+    return h;
+  }
+};
+
+inline uint16_t round_to_bf16(float x) {
+  const uint32_t bits = std::bit_cast<uint32_t>(x);
+  const uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
+  const uint32_t quiet_nan = (bits >> 16) | 0x40u;
+  return static_cast<uint16_t>((bits & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+}
+
+using dims = dnnl::memory::dims;
+using dt = dnnl::memory::data_type;
+
+// op(X) of `rows` x `cols` stored densely in its stored orientation: a transpose swaps the strides.
+dnnl::memory::desc operand_desc(int64_t rows, int64_t cols, bool trans) {
+  return dnnl::memory::desc(dims{rows, cols}, dt::bf16, trans ? dims{1, rows} : dims{cols, 1});
+}
+
+dnnl::matmul::primitive_desc make_pd(const Key& key) {
+  const float alpha = std::bit_cast<float>(key.alpha), beta = std::bit_cast<float>(key.beta);
+  dnnl::primitive_attr attr;
+  if (alpha != 1.f) attr.set_output_scales(0, {alpha});
+  if (beta != 0.f) {
+    dnnl::post_ops po;
+    po.append_sum(beta);
+    attr.set_post_ops(po);
+  }
+  dnnl::memory::desc a = operand_desc(key.m, key.k, key.ta);
+  dnnl::memory::desc b = operand_desc(key.k, key.n, key.tb);
+  dnnl::memory::desc c(dims{key.m, key.n}, dt::f32, dims{key.ldc, 1});
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, cpu_engine());
+}
+
+struct ThreadState {
+  dnnl::stream stream{cpu_engine()};
+  std::unordered_map<Key, dnnl::matmul, KeyHash> cache;
+  std::vector<uint16_t> a, b;
+};
+
+ThreadState& thread_state() {
+  thread_local ThreadState st;
+  return st;
+}
+
+// One row, portable: the baseline build targets plain x86-64.
+void round_row_portable(const float* src, int64_t n, uint16_t* dst) {
+  for (int64_t j = 0; j < n; ++j) dst[j] = round_to_bf16(src[j]);
+}
+
+// One row with AVX-512 BF16's vcvtne2ps2bf16: 32 floats per instruction, the same round-to-nearest-even
+// (NaN stays NaN; denormals are flushed to zero, which the portable path keeps — below bf16's useful range).
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) void round_row_avx512bf16(const float* src, int64_t n,
+                                                                                  uint16_t* dst) {
+  int64_t j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const __m512 lo = _mm512_loadu_ps(src + j), hi = _mm512_loadu_ps(src + j + 16);
+    _mm512_storeu_si512(dst + j, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+  }
+  for (; j < n; ++j) dst[j] = round_to_bf16(src[j]);
+}
+
+void round_row(const float* src, int64_t n, uint16_t* dst) {
+  static const bool hw = __builtin_cpu_supports("avx512bf16");
+  if (hw) {
+    round_row_avx512bf16(src, n, dst);
+  } else {
+    round_row_portable(src, n, dst);
+  }
+}
+
+// Rounds a rows x cols float matrix with row stride ld into a dense bf16 buffer.
+void round_matrix(const float* src, int64_t rows, int64_t cols, int64_t ld, std::vector<uint16_t>& dst) {
+  dst.resize(static_cast<size_t>(rows * cols));
+  uint16_t* out = dst.data();
+  const bool threaded = rows * cols >= (1 << 16) && !omp_in_parallel();
+#pragma omp parallel for schedule(static) if (threaded)
+  for (int64_t i = 0; i < rows; ++i) {
+    round_row(src + i * ld, cols, out + i * cols);
+  }
+}
+
+}  // namespace
+
+uint16_t to_bf16(float x) { return round_to_bf16(x); }
+
+float from_bf16(uint16_t b) { return std::bit_cast<float>(static_cast<uint32_t>(b) << 16); }
+
+void set_gemm_precision(GemmPrecision p) { g_precision.store(p, std::memory_order_relaxed); }
+GemmPrecision gemm_precision() { return g_precision.load(std::memory_order_relaxed); }
+void set_bf16_all_sizes(bool all) { g_all_sizes.store(all, std::memory_order_relaxed); }
+
+bool bf16_pays_off(const GemmShape& s) {
+  if (g_all_sizes.load(std::memory_order_relaxed)) return true;
+  const double m = static_cast<double>(s.m), n = static_cast<double>(s.n);
+  return s.k >= 128 && m * n / (m + n) >= 128 && m * n * static_cast<double>(s.k) >= (1 << 21);
+}
+
+const char* gemm_precision_name(GemmPrecision p) { return p == GemmPrecision::Bf16 ? "bf16" : "f32"; }
+
+GemmPrecision parse_gemm_precision(const std::string& s) {
+  if (s == "f32") return GemmPrecision::F32;
+  if (s == "bf16") return GemmPrecision::Bf16;
+  ATTEND_FAIL("precision must be \"f32\" or \"bf16\", got '{}'", s);
+}
+
+std::string bf16_gemm_impl() {
+  static const std::string impl = [] {
+    try {
+      return std::string(make_pd(Key{false, false, 64, 64, 64, 64, std::bit_cast<uint32_t>(1.f), 0}).impl_info_str());
+    } catch (const dnnl::error&) {
+      return std::string("none");
+    }
+  }();
+  return impl;
+}
+
+bool bf16_gemm_native() {
+  const std::string impl = bf16_gemm_impl();
+  return impl != "none" && impl.rfind("ref", 0) != 0;
+}
+
+void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+  ThreadState& st = thread_state();
+  const Key key{s.trans_a, s.trans_b, s.m, s.n, s.k, s.ldc, std::bit_cast<uint32_t>(alpha),
+                std::bit_cast<uint32_t>(beta)};
+  auto it = st.cache.find(key);
+  if (it == st.cache.end()) {
+    if (st.cache.size() >= 512) st.cache.clear();  // bucketed batches give a bounded set of shapes
+    it = st.cache.emplace(key, dnnl::matmul(make_pd(key))).first;
+  }
+  // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).
+  round_matrix(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a);
+  round_matrix(b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b);
+  dnnl::memory am(operand_desc(s.m, s.k, s.trans_a), cpu_engine(), st.a.data());
+  dnnl::memory bm(operand_desc(s.k, s.n, s.trans_b), cpu_engine(), st.b.data());
+  dnnl::memory cm(dnnl::memory::desc(dims{s.m, s.n}, dt::f32, dims{s.ldc, 1}), cpu_engine(), c);
+  it->second.execute(st.stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  st.stream.wait();
+}
+
+}  // namespace attend::kernels

@@ -1,0 +1,41 @@
+// Mixed-precision GEMM: float matrices rounded to bfloat16 (round to nearest even), multiplied by oneDNN's
+// matmul primitive with float accumulation (AMX or AVX-512 BF16 where the CPU has them), float result.
+// kernels::gemm routes large float GEMMs here when the process-wide precision is Bf16; float stays the
+// default everywhere (gradient checks, references).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "kernels/gemm.h"
+
+namespace attend::kernels {
+
+enum class GemmPrecision { F32, Bf16 };
+
+// The process-wide choice for float GEMMs (set once at start-up, e.g. by `attend --precision bf16`).
+void set_gemm_precision(GemmPrecision p);
+GemmPrecision gemm_precision();
+// "f32" / "bf16"; parse_gemm_precision throws a one-line error naming the bad value.
+const char* gemm_precision_name(GemmPrecision p);
+GemmPrecision parse_gemm_precision(const std::string& s);
+
+// True when oneDNN has a native (non-reference) bf16 matmul on this CPU; Bf16 falls back to sgemm otherwise.
+bool bf16_gemm_native();
+// oneDNN's implementation name for the bf16 matmul ("brg:avx512_core_amx_bf16", ...), for benchmark lines.
+std::string bf16_gemm_impl();
+
+// Whether a GEMM of this shape gains from bf16. Rounding costs k*(m+n) element passes per call against
+// m*n*k multiply-adds, so it pays only when m*n/(m+n) is large (the all-steps GEMMs of training, the output
+// layer); the per-step GEMMs of a recurrence (m = batch rows) and short inner dimensions stay in float.
+// set_bf16_all_sizes(true) lifts the rule (tests route tiny models through bf16 with it).
+bool bf16_pays_off(const GemmShape& s);
+void set_bf16_all_sizes(bool all);
+
+// C = alpha * op(A) op(B) + beta * C through bf16 inputs. Thread-safe; not for use inside an OpenMP region.
+void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
+
+// Round-to-nearest-even float -> bfloat16 bits (NaN stays NaN), and back; exposed for tests.
+uint16_t to_bf16(float x);
+float from_bf16(uint16_t b);
+
+}  // namespace attend::kernels
