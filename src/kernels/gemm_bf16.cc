@@ -7,7 +7,10 @@
 
 #include <atomic>
 #include <bit>
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <tuple>
 #include <dnnl.hpp>
 #include <unordered_map>
 #include <vector>
@@ -72,10 +75,17 @@ dnnl::matmul::primitive_desc make_pd(const Key& key) {
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, cpu_engine());
 }
 
+struct Frozen {
+  int64_t elements = 0;
+  int refs = 0;
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<uint16_t>> rounded;  // (rows, cols, ld) -> copy
+};
+
 struct ThreadState {
   dnnl::stream stream{cpu_engine()};
   std::unordered_map<Key, dnnl::matmul, KeyHash> cache;
   std::vector<uint16_t> a, b;
+  std::unordered_map<const float*, Frozen> frozen;
 };
 
 ThreadState& thread_state() {
@@ -120,7 +130,40 @@ void round_matrix(const float* src, int64_t rows, int64_t cols, int64_t ld, std:
   }
 }
 
+// The bf16 operand for a rows x cols float matrix at src (row stride ld): a frozen buffer's cached copy, or
+// `scratch` rounded afresh.
+const uint16_t* bf16_operand(ThreadState& st, const float* src, int64_t rows, int64_t cols, int64_t ld,
+                             std::vector<uint16_t>& scratch) {
+  auto it = st.frozen.find(src);
+  if (it != st.frozen.end() && (rows - 1) * ld + cols <= it->second.elements) {
+    std::vector<uint16_t>& copy = it->second.rounded[{rows, cols, ld}];
+    if (copy.empty()) round_matrix(src, rows, cols, ld, copy);
+    return copy.data();
+  }
+  round_matrix(src, rows, cols, ld, scratch);
+  return scratch.data();
+}
+
 }  // namespace
+
+FrozenBf16Operands::FrozenBf16Operands(const std::vector<std::pair<const float*, int64_t>>& buffers) {
+  ThreadState& st = thread_state();
+  for (const auto& [data, elements] : buffers) {
+    if (data == nullptr || elements <= 0) continue;
+    Frozen& f = st.frozen[data];
+    f.elements = std::max(f.elements, elements);
+    ++f.refs;
+    registered_.push_back(data);
+  }
+}
+
+FrozenBf16Operands::~FrozenBf16Operands() {
+  ThreadState& st = thread_state();
+  for (const float* data : registered_) {
+    auto it = st.frozen.find(data);
+    if (it != st.frozen.end() && --it->second.refs == 0) st.frozen.erase(it);
+  }
+}
 
 uint16_t to_bf16(float x) { return round_to_bf16(x); }
 
@@ -170,10 +213,11 @@ void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, 
     it = st.cache.emplace(key, dnnl::matmul(make_pd(key))).first;
   }
   // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).
-  round_matrix(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a);
-  round_matrix(b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b);
-  dnnl::memory am(operand_desc(s.m, s.k, s.trans_a), cpu_engine(), st.a.data());
-  dnnl::memory bm(operand_desc(s.k, s.n, s.trans_b), cpu_engine(), st.b.data());
+  const uint16_t* a16 = bf16_operand(st, a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a);
+  const uint16_t* b16 = bf16_operand(st, b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b);
+  // oneDNN reads but does not write src and weights; its memory handle is untyped.
+  dnnl::memory am(operand_desc(s.m, s.k, s.trans_a), cpu_engine(), const_cast<uint16_t*>(a16));
+  dnnl::memory bm(operand_desc(s.k, s.n, s.trans_b), cpu_engine(), const_cast<uint16_t*>(b16));
   dnnl::memory cm(dnnl::memory::desc(dims{s.m, s.n}, dt::f32, dims{s.ldc, 1}), cpu_engine(), c);
   it->second.execute(st.stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
   st.stream.wait();

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kernels/gemm.h"
 
@@ -33,6 +35,20 @@ void set_bf16_all_sizes(bool all);
 
 // C = alpha * op(A) op(B) + beta * C through bf16 inputs. Thread-safe; not for use inside an OpenMP region.
 void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
+
+// While alive, the float buffers it names are promised not to change (a model's parameters during a decode):
+// gemm_bf16 rounds an operand stored at the start of such a buffer once and reuses the copy, instead of
+// rounding the same weights at every decoder step. Per thread (the decoding thread); scopes may nest.
+class FrozenBf16Operands {
+ public:
+  explicit FrozenBf16Operands(const std::vector<std::pair<const float*, int64_t>>& buffers);  // (data, elements)
+  ~FrozenBf16Operands();
+  FrozenBf16Operands(const FrozenBf16Operands&) = delete;
+  FrozenBf16Operands& operator=(const FrozenBf16Operands&) = delete;
+
+ private:
+  std::vector<const float*> registered_;
+};
 
 // Round-to-nearest-even float -> bfloat16 bits (NaN stays NaN), and back; exposed for tests.
 uint16_t to_bf16(float x);

@@ -151,6 +151,31 @@ TEST(GemmBf16, PaysOffOnlyForLargeAllRowGemms) {
   EXPECT_FALSE(bf16_pays_off({false, false, 200, 200, 40, 40, 200, 200}));      // too few multiply-adds
 }
 
+// A frozen buffer is rounded once: inside the scope a change to it is not seen (the promise the scope
+// makes), a view that starts inside it is rounded afresh, and after the scope the new values count again.
+TEST(GemmBf16, FrozenOperandsAreRoundedOncePerScope) {
+  std::mt19937 rng(11);
+  const GemmShape s{false, true, 12, 20, 16, 16, 16, 20};  // y = x W^T, W [20, 16]
+  const auto x = random_matrix(12, 16, rng, 1.f);
+  auto w = random_matrix(21, 16, rng, 1.f);  // one spare row: the view below
+  std::vector<float> before(12 * 20), inside(12 * 20), after(12 * 20), want(12 * 20);
+  gemm_bf16(s, 1.f, x.data(), w.data(), 0.f, before.data());
+  {
+    FrozenBf16Operands frozen({{w.data(), static_cast<int64_t>(w.size())}});
+    gemm_bf16(s, 1.f, x.data(), w.data(), 0.f, inside.data());
+    EXPECT_EQ(inside, before);
+    for (float& v : w) v *= 2.f;  // breaks the promise: the cached copy is still used
+    gemm_bf16(s, 1.f, x.data(), w.data(), 0.f, inside.data());
+    EXPECT_EQ(inside, before);
+    // A view one row in is not the registered start: rounded from the current values.
+    gemm_bf16(s, 1.f, x.data(), w.data() + 16, 0.f, inside.data());
+    ref::gemm(s, 1.f, rounded(x).data(), rounded(w).data() + 16, 0.f, want.data());
+    for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(inside[i], want[i], 1e-4 * (1 + std::abs(want[i])));
+  }
+  gemm_bf16(s, 1.f, x.data(), w.data(), 0.f, after.data());
+  for (size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i], 2.f * before[i]);  // scaling by 2 is exact
+}
+
 TEST(GemmBf16, ParsesPrecisionNames) {
   EXPECT_EQ(parse_gemm_precision("bf16"), GemmPrecision::Bf16);
   EXPECT_EQ(parse_gemm_precision("f32"), GemmPrecision::F32);
