@@ -227,7 +227,9 @@ TEST(CliSeq2SeqTranslate, NbestListsAreMosesFormatted) {
       const std::string text = line.substr(a + 5, b - a - 5);
       const double score = std::stod(line.substr(b + 5));
       EXPECT_LE(score, 0.0) << line;  // a normalised log-probability
-      if (k > 0) EXPECT_LE(score, previous) << "scores must not increase: " << line;
+      if (k > 0) {
+        EXPECT_LE(score, previous) << "scores must not increase: " << line;
+      }
       previous = score;
       texts.push_back(text);
     }
@@ -325,7 +327,9 @@ TEST(CliSeq2SeqTranslate, AttentionJsonRendersWithViz) {
     ASSERT_FALSE(j.is_discarded()) << views[v];
     const size_t line = translated[v];
     EXPECT_EQ(j["out"].get<std::vector<std::string>>(), split_words(out[line]));
-    if (line < 3) EXPECT_EQ(j["src"].size(), in[line].size()) << views[v];  // one token per (ASCII) character
+    if (line < 3) {
+      EXPECT_EQ(j["src"].size(), in[line].size()) << views[v];  // one token per (ASCII) character
+    }
     ASSERT_EQ(j["weights"].size(), j["out"].size());
     for (const json& row : j["weights"]) {
       ASSERT_EQ(row.size(), j["src"].size());
@@ -630,7 +634,9 @@ TEST(CliSeq2SeqTrain, GuidedAlignmentLowersAer) {
     }
     if (weight > 0) {
       EXPECT_EQ(guide.size(), 4u);
-      if (!guide.empty()) EXPECT_LT(guide.back(), 0.5 * guide.front()) << "the guide loss did not fall";
+      if (!guide.empty()) {
+        EXPECT_LT(guide.back(), 0.5 * guide.front()) << "the guide loss did not fall";
+      }
     } else {
       EXPECT_TRUE(guide.empty());
     }
