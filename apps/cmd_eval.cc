@@ -258,6 +258,10 @@ void add_model_eval_options(CLI::App& cmd, ModelEvalCli& c) {
   cmd.add_option("--alignment-out", c.opt.alignment_out,
                  "translation with gold links: write the attention's word links (Pharaoh) scored as 'aer', in the gold "
                  "files' orientation (data.gold_src first), so two directions combine with eval aer --other");
+  cmd.add_option("--alignment-reading", c.opt.alignment_reading,
+                 "which links --alignment-out writes: target_argmax (default: each target word's best source word), "
+                 "source_argmax, intersection or union of the two")
+      ->check(CLI::IsMember({"target_argmax", "source_argmax", "intersection", "union"}));
   cmd.add_flag("--latest", c.latest, "use the latest checkpoint instead of the best dev weights");
   cmd.add_flag("--json", c.json, "print one JSON line");
 }

@@ -107,7 +107,7 @@ nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std:
                                           const std::vector<std::string>& refs,
                                           const std::vector<eval::Alignment>& gold,
                                           const std::vector<eval::TaggedWords>& tagged, int64_t max_tokens,
-                                          const std::string& alignment_out) {
+                                          const std::string& alignment_out, const std::string& alignment_reading) {
   nlohmann::json out = nlohmann::json::object();
   const std::pair<const char*, LinkRule> rules[] = {{"target_argmax", LinkRule::TargetArgmax},
                                                     {"source_argmax", LinkRule::SourceArgmax},
@@ -126,7 +126,7 @@ nlohmann::json score_attention_alignments(LoadedModel& m, const std::vector<std:
     for (auto [name, rule] : rules) {
       std::vector<eval::Alignment> hyp(src.size());
       for (size_t i = 0; i < src.size(); ++i) hyp[i].sure = links_from(words[i], rule);
-      if (rule == LinkRule::TargetArgmax && rows == ForcedRows::Alignment && !alignment_out.empty()) {
+      if (name == alignment_reading && rows == ForcedRows::Alignment && !alignment_out.empty()) {
         std::vector<std::string> lines;
         // In the gold files' orientation (gold_alignment.h), whichever way the model translates.
         for (const auto& a : hyp) lines.push_back(eval::format_pharaoh(gold_reversed(m.config) ? transposed(a) : a));
@@ -185,7 +185,8 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
       if (all_tagged.size() == lines.src.size())
         for (size_t i : pick) tagged.push_back(all_tagged[i]);
     }
-    j["alignment"] = score_attention_alignments(m, src, refs, gold, tagged, topt.max_tokens, opt.alignment_out);
+    j["alignment"] = score_attention_alignments(m, src, refs, gold, tagged, topt.max_tokens, opt.alignment_out,
+                                                  opt.alignment_reading);
     j["aer"] = j["alignment"]["target_argmax"]["aer"];
     j["aer_all_links"] = j["alignment"]["target_argmax"]["aer_all_links"];
   }

@@ -20,7 +20,10 @@ struct EvalOptions {
   int64_t max_sentences = 0;  // score at most N sentences (g2p: words), spread evenly over the file (0 = all)
   bool alignments = true;     // translation: compute AER when gold links exist
   std::string hyp_out;        // when set, write the hypotheses there (one per source line scored)
-  std::string alignment_out;  // translation with gold: write the teacher-forced target-argmax word links (Pharaoh)
+  std::string alignment_out;  // translation with gold: write the teacher-forced word links (Pharaoh)
+  // Which reading of the word-level matrix alignment_out holds: target_argmax (each target word's best source
+  // word; the one scored as "aer"), source_argmax, intersection or union.
+  std::string alignment_reading = "target_argmax";
 };
 
 // Returns the metrics as a JSON object: {"split", "sentences", "per", "wer"} or {"split", "sentences", "bleu",

@@ -474,6 +474,23 @@ TEST(CliSeq2SeqEval, TranslationScoresMatchEvalBleuAndAer) {
   const CliResult all = run_cli("eval aer --json --hyp " + hyp_links + " --gold " + (data / "test.gold").string());
   ASSERT_EQ(all.exit_code, 0) << all.all();
   EXPECT_NEAR(j["aer_all_links"].get<double>(), json::parse(all.out)["aer"].get<double>(), 1e-9);
+  // --alignment-reading picks which links are written: each is the one eval scored under that name.
+  for (const char* reading : {"source_argmax", "intersection", "union"}) {
+    const std::string links = (tmp.path() / (std::string(reading) + ".align")).string();
+    const CliResult r = run_cli("eval --model " + run.string() + " --split test --beam 2 --json --alignment-out " +
+                                links + " --alignment-reading " + reading);
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+    const CliResult ra = run_cli("eval aer --json --hyp " + links + " --gold " + (data / "test.gold").string() +
+                                 " --tagged " + (data / "test.tagged").string());
+    ASSERT_EQ(ra.exit_code, 0) << ra.all();
+    EXPECT_NEAR(json::parse(r.out)["alignment"][reading]["aer"].get<double>(), json::parse(ra.out)["aer"].get<double>(),
+                1e-9)
+        << reading;
+  }
+  const CliResult bad = run_cli("eval --model " + run.string() + " --split test --alignment-out " + hyp_links +
+                                " --alignment-reading diagonal");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_LT(bad.exit_code, 128);
 
   // Without gold links beside the data there is no AER.
   fs::rename(data / "test.gold", data / "test.gold.away");
