@@ -18,5 +18,11 @@ for v in bahdanau_alignhead bahdanau_alignhead_en_es; do
   fi
   "$BUILD/attend" eval --model "$RUN" --split test --beam 5 --json --alignment-out "$RUN.test.align"
 done
+GOLD=(--gold data/bible/test.gold --tagged data/bible/test.tagged)
 "$BUILD/attend" eval aer --json --hyp runs/bible_bahdanau_alignhead.test.align \
-  --other runs/bible_bahdanau_alignhead_en_es.test.align --gold data/bible/test.gold --tagged data/bible/test.tagged
+  --other runs/bible_bahdanau_alignhead_en_es.test.align "${GOLD[@]}"
+# The en->es head read transposed (each English word -> a Spanish word), agreeing with the es->en head's own reading.
+"$BUILD/attend" eval --model runs/bible_bahdanau_alignhead_en_es --split test --json \
+  --alignment-out runs/bible_bahdanau_alignhead_en_es.test.source.align --alignment-reading source_argmax
+"$BUILD/attend" eval aer --json --hyp runs/bible_bahdanau_alignhead.test.align \
+  --other runs/bible_bahdanau_alignhead_en_es.test.source.align "${GOLD[@]}"
