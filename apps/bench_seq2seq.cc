@@ -11,11 +11,11 @@
 #include "bench_timer.h"
 #include "command.h"
 #include "data/batch.h"
+#include "kernels/gemm_bf16.h"
 #include "models/encoder_decoder.h"
 #include "models/search.h"
 #include "nn/clip.h"
 #include "nn/optim.h"
-#include "kernels/gemm_bf16.h"
 #include "tensor/threads.h"
 
 namespace attend::app {

@@ -2,8 +2,8 @@
 // thread settings, and turns any attend::Error into one line on stderr and a non-zero exit.
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <exception>
+#include <string>
 
 #include "base/error.h"
 #include "command.h"
@@ -85,11 +85,12 @@ int run(int argc, char** argv) {
     const char* env = std::getenv("ATTEND_PRECISION");
     precision = env != nullptr && *env != '\0' ? env : "f32";
   }
-  if (precision != "f32" && precision != "bf16") {
-    std::fprintf(stderr, "attend: ATTEND_PRECISION must be f32 or bf16, got '%s'\n", precision.c_str());
+  try {  // --precision is checked by CLI11 already; this catches a bad ATTEND_PRECISION
+    kernels::set_gemm_precision(kernels::parse_gemm_precision(precision));
+  } catch (const Error& e) {
+    std::fprintf(stderr, "attend: ATTEND_PRECISION: %s\n", e.message().c_str());
     return 2;
   }
-  kernels::set_gemm_precision(kernels::parse_gemm_precision(precision));
   return action ? action() : 0;
 }
 

@@ -47,7 +47,7 @@ template <class T>
   }
 #pragma omp simd
   for (int64_t i = 0; i < h; ++i) {
-    const T t = tanh_of(a[i] + b[i] + (c ? c[i] : T(0)));
+    const T t = tanh_of(a[i] + b[i] + c[i]);
     const T d = g * v[i] * (T(1) - t * t);
     da[i] += d;
     db[i] += d;
