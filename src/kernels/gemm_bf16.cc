@@ -78,14 +78,15 @@ dnnl::matmul::primitive_desc make_pd(const Key& key) {
 struct Frozen {
   int64_t elements = 0;
   int refs = 0;
-  std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<uint16_t>> rounded;  // (rows, cols, ld) -> copy
+  // (offset, rows, cols, ld) -> copy: a GEMM may read a block of the buffer (an output layer in column blocks)
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::vector<uint16_t>> rounded;
 };
 
 struct ThreadState {
   dnnl::stream stream{cpu_engine()};
   std::unordered_map<Key, dnnl::matmul, KeyHash> cache;
   std::vector<uint16_t> a, b;
-  std::unordered_map<const float*, Frozen> frozen;
+  std::map<const float*, Frozen> frozen;  // by start address, so a pointer into a buffer finds it
 };
 
 ThreadState& thread_state() {
@@ -134,11 +135,15 @@ void round_matrix(const float* src, int64_t rows, int64_t cols, int64_t ld, std:
 // `scratch` rounded afresh.
 const uint16_t* bf16_operand(ThreadState& st, const float* src, int64_t rows, int64_t cols, int64_t ld,
                              std::vector<uint16_t>& scratch) {
-  auto it = st.frozen.find(src);
-  if (it != st.frozen.end() && (rows - 1) * ld + cols <= it->second.elements) {
-    std::vector<uint16_t>& copy = it->second.rounded[{rows, cols, ld}];
-    if (copy.empty()) round_matrix(src, rows, cols, ld, copy);
-    return copy.data();
+  auto it = st.frozen.upper_bound(src);  // the frozen buffer starting at or before src, if any
+  if (it != st.frozen.begin()) {
+    --it;
+    const int64_t offset = src - it->first;
+    if (offset + (rows - 1) * ld + cols <= it->second.elements) {
+      std::vector<uint16_t>& copy = it->second.rounded[{offset, rows, cols, ld}];
+      if (copy.empty()) round_matrix(src, rows, cols, ld, copy);
+      return copy.data();
+    }
   }
   round_matrix(src, rows, cols, ld, scratch);
   return scratch.data();

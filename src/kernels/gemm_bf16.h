@@ -37,8 +37,9 @@ void set_bf16_all_sizes(bool all);
 void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
 
 // While alive, the float buffers it names are promised not to change (a model's parameters during a decode):
-// gemm_bf16 rounds an operand stored at the start of such a buffer once and reuses the copy, instead of
-// rounding the same weights at every decoder step. Per thread (the decoding thread); scopes may nest.
+// gemm_bf16 rounds an operand stored in such a buffer (all of it, or a block such as a column block of an
+// output layer) once and reuses the copy, instead of rounding the same weights at every decoder step. Per
+// thread (the decoding thread); scopes may nest. The buffers must not overlap.
 class FrozenBf16Operands {
  public:
   explicit FrozenBf16Operands(const std::vector<std::pair<const float*, int64_t>>& buffers);  // (data, elements)

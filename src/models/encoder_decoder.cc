@@ -6,6 +6,7 @@
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "kernels/gemm_bf16.h"
+#include "kernels/top_k.h"
 
 namespace attend::models {
 
@@ -323,10 +324,14 @@ Tensor EncoderDecoder::head_weights(const Memory& mem, const Tensor& states, con
   return align_head_->forward(in, rng).weights;  // [N, T, Ts]
 }
 
-Tensor EncoderDecoder::output_logits(const Tensor& features, Rng& rng) {
+Tensor EncoderDecoder::output_input(const Tensor& features, Rng& rng) {
   Tensor f = features;
   if (readout_) f = tanh(readout_->forward(f));
-  return out_.forward(drop_.forward(f, rng));
+  return drop_.forward(f, rng);
+}
+
+Tensor EncoderDecoder::output_logits(const Tensor& features, Rng& rng) {
+  return out_.forward(output_input(features, rng));
 }
 
 // ---- training ----
@@ -425,8 +430,7 @@ std::unique_ptr<DecoderState> EncoderDecoder::start(const Tensor& src, const Ten
   return state;
 }
 
-Tensor EncoderDecoder::step(DecoderState& state, const Tensor& prev, Tensor* weights) {
-  NoGradGuard no_grad;
+Tensor EncoderDecoder::step_features(DecoderState& state, const Tensor& prev, Tensor* weights) {
   auto& s = dynamic_cast<StepState&>(state);
   ATTEND_CHECK(prev.ndim() == 1 && prev.size(0) == s.rows(), "encoder-decoder step: prev {} for {} rows",
                prev.shape(), s.rows());
@@ -434,7 +438,30 @@ Tensor EncoderDecoder::step(DecoderState& state, const Tensor& prev, Tensor* wei
   const Tensor features = decode_step(s.memory, tgt_embed_.forward(prev), s.rec, s.t, decode_rng_, &attended);
   ++s.t;
   if (weights && attended.weights.defined()) *weights = squeeze(attended.weights, 1);  // [N, Ts]
-  return log_softmax(output_logits(features, decode_rng_), -1);                      // [N, V]
+  return output_input(features, decode_rng_);
+}
+
+Tensor EncoderDecoder::step(DecoderState& state, const Tensor& prev, Tensor* weights) {
+  NoGradGuard no_grad;
+  return log_softmax(out_.forward(step_features(state, prev, weights)), -1);  // [N, V]
+}
+
+TopTokens EncoderDecoder::step_top(DecoderState& state, const Tensor& prev, int64_t k, int64_t banned,
+                                   Tensor* weights) {
+  NoGradGuard no_grad;
+  ATTEND_CHECK(k >= 1, "step_top: k must be >= 1, got {}", k);
+  const Tensor x = contiguous(step_features(state, prev, weights));  // [N, F]
+  const Tensor& w = out_.weight();
+  const Tensor& b = out_.bias();
+  if (x.dtype() != DType::F32 || w.dtype() != DType::F32) return top_tokens(log_softmax(out_.forward(x), -1), k, banned);
+  const int64_t n = x.size(0);
+  TopTokens top{Tensor::empty({n, k}, DType::I64), Tensor::empty({n, k}, DType::F32)};
+  const Tensor bias = b.defined() ? contiguous(b) : Tensor();
+  const int64_t bad = kernels::logits_top_k({n, x.size(1), w.size(0), k, banned}, x.data<float>(), w.data<float>(),
+                                            bias.defined() ? bias.data<float>() : nullptr,
+                                            top.log_probs.data<float>(), top.ids.data<int64_t>());
+  ATTEND_CHECK(bad < 0, "step returned a NaN or +inf log-probability in row {}", bad);
+  return top;
 }
 
 Tensor EncoderDecoder::alignment(DecoderState& state, const Tensor& next) {

@@ -89,6 +89,8 @@ class EncoderDecoder : public nn::Module, public StepModel {
 
   std::unique_ptr<DecoderState> start(const Tensor& src, const Tensor& src_mask) override;
   Tensor step(DecoderState& state, const Tensor& prev, Tensor* weights) override;
+  // The output layer fused with the choice (kernels::logits_top_k): the [N, V] logits are never formed.
+  TopTokens step_top(DecoderState& state, const Tensor& prev, int64_t k, int64_t banned, Tensor* weights) override;
   void select(DecoderState& state, const std::vector<int64_t>& rows) override;
   Tensor alignment(DecoderState& state, const Tensor& next) override;
   int64_t target_vocab() const override { return cfg_.tgt_vocab; }
@@ -108,6 +110,8 @@ class EncoderDecoder : public nn::Module, public StepModel {
   Tensor decode_step(const Memory& mem, const Tensor& emb, Recurrent& st, int64_t t, Rng& rng,
                      attention::AttentionResult* attended);
   Tensor output_logits(const Tensor& features, Rng& rng);  // [..., F] -> [..., V]
+  Tensor output_input(const Tensor& features, Rng& rng);   // [..., F] -> what the output layer reads
+  Tensor step_features(DecoderState& state, const Tensor& prev, Tensor* weights);  // step() up to the output layer
   Tensor cell_step(const Tensor& x, Recurrent& st);
   // The alignment head's weights [N, T, Ts] for decoder states [N, T, H] and predicted-token embeddings [N, T, E].
   Tensor head_weights(const Memory& mem, const Tensor& states, const Tensor& next_emb, Rng& rng);

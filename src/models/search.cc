@@ -11,7 +11,6 @@
 
 #include "base/error.h"
 #include "data/reversal.h"
-#include "kernels/parallel_chunks.h"
 
 namespace attend::models {
 namespace {
@@ -59,7 +58,6 @@ struct Sentence {
   std::vector<float> weights;       // rows of positions.size() floats, addressed by Node::weight_offset
   std::vector<Live> live;
   std::vector<Finished> pool;       // best first, at most beam
-  std::string error;                // set inside a parallel region, thrown after it
 };
 
 void check_options(const char* op, const SearchOptions& o, bool beam_matters) {
@@ -96,28 +94,25 @@ std::vector<Sentence> prepare(const char* op, const Tensor& src, const Tensor& s
   return sentences;
 }
 
-// Runs one step of the model and checks what it returned: log-probs [N, V] (contiguous float32) and, when
-// asked for, weights [N, Ts].
-Tensor run_step(const char* op, StepModel& model, DecoderState& state, const std::vector<int64_t>& prev, int64_t ts,
-                Tensor* weights, bool ban_eos) {
+// Runs one step of the model: the k best tokens of every row (EOS banned when ban_eos) and, when asked
+// for, the weights [N, Ts]; checks what it returned.
+TopTokens run_step(const char* op, StepModel& model, DecoderState& state, const std::vector<int64_t>& prev, int64_t ts,
+                   int64_t k, Tensor* weights, bool ban_eos) {
   const int64_t n = static_cast<int64_t>(prev.size());
   ATTEND_CHECK(state.rows() == n, "{}: the model's state has {} rows, the search expected {}", op, state.rows(), n);
-  Tensor logp = model.step(state, Tensor::from(prev, {n}), weights);
-  ATTEND_CHECK(logp.defined() && logp.ndim() == 2 && logp.size(0) == n && logp.size(1) >= 1,
-               "{}: step must return log-probs [N = {}, V], got {}", op, n,
-               logp.defined() ? fmt::format("{}", logp.shape()) : std::string("an undefined tensor"));
-  if (logp.dtype() != DType::F32 || !logp.is_contiguous()) logp = logp.copy(DType::F32);
-  if (ban_eos && logp.size(1) > data::kEos) {  // min_length: as if the model gave EOS no probability
-    float* p = logp.data<float>();
-    for (int64_t i = 0; i < n; ++i) p[i * logp.size(1) + data::kEos] = -std::numeric_limits<float>::infinity();
-  }
+  TopTokens top = model.step_top(state, Tensor::from(prev, {n}), k, ban_eos ? data::kEos : -1, weights);
+  const Shape want{n, k};
+  ATTEND_CHECK(top.ids.defined() && top.log_probs.defined() && top.ids.shape() == want &&
+                   top.log_probs.shape() == want && top.ids.dtype() == DType::I64 &&
+                   top.log_probs.dtype() == DType::F32 && top.ids.is_contiguous() && top.log_probs.is_contiguous(),
+               "{}: step_top must return contiguous int64 ids and float32 log-probs [N = {}, k = {}]", op, n, k);
   if (weights != nullptr) {
     ATTEND_CHECK(weights->defined(), "{}: keep_weights needs a model whose step returns attention weights", op);
     ATTEND_CHECK(weights->ndim() == 2 && weights->size(0) == n && weights->size(1) == ts,
                  "{}: step must return weights [N = {}, Ts = {}], got {}", op, n, ts, weights->shape());
     if (weights->dtype() != DType::F32 || !weights->is_contiguous()) *weights = weights->copy(DType::F32);
   }
-  return logp;
+  return top;
 }
 
 // Token list and weights of the hypothesis ending at `node`.
@@ -160,67 +155,20 @@ void add_finished(std::vector<Finished>& pool, const Finished& f, int64_t capaci
   if (static_cast<int64_t>(pool.size()) > capacity) pool.pop_back();
 }
 
-// The `m` best tokens of one row of log-probs (ties: smaller token), appended to `out` unordered, with
-// log-prob base + logp[v]. -inf tokens are skipped; NaN and +inf make it return false.
-bool top_tokens(const float* logp, int64_t vocab, int64_t m, double base, int64_t live, std::vector<Candidate>& out,
-                std::vector<std::pair<float, int64_t>>& heap) {
-  // better(a, b): a ranks before b. As the heap's order, it puts the worst kept token at the front.
-  auto better = [](const std::pair<float, int64_t>& a, const std::pair<float, int64_t>& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  heap.clear();
-  // A token enters when it beats `threshold`: -inf until the heap is full, then the worst kept value (an
-  // equal value comes later, so it has a larger id and loses the tie). !(x <= threshold) also lets NaN
-  // through to the rare path, which rejects it.
-  float threshold = -std::numeric_limits<float>::infinity();
-  auto consider = [&](int64_t v) {
-    const float x = logp[v];
-    if (x <= threshold) return true;
-    if (std::isnan(x) || x == std::numeric_limits<float>::infinity()) return false;
-    if (static_cast<int64_t>(heap.size()) == m) {
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = {x, v};
-    } else {
-      heap.push_back({x, v});
-    }
-    std::push_heap(heap.begin(), heap.end(), better);
-    if (static_cast<int64_t>(heap.size()) == m) threshold = heap.front().first;
-    return true;
-  };
-  // A block in which no value passes the threshold test (NaN passes it) is skipped whole: a count of
-  // compares, which vectorises, is the common case once the heap is full.
-  constexpr int64_t kBlock = 32;
-  int64_t v = 0;
-  for (; v + kBlock <= vocab; v += kBlock) {
-    const float* block = logp + v;
-    int passing = 0;
-    for (int64_t i = 0; i < kBlock; ++i) passing += !(block[i] <= threshold);
-    if (passing == 0) continue;
-    for (int64_t i = 0; i < kBlock; ++i)
-      if (!consider(v + i)) return false;
-  }
-  for (; v < vocab; ++v)
-    if (!consider(v)) return false;
-  for (const auto& [x, token] : heap) out.push_back({base + static_cast<double>(x), live, token});
-  return true;
-}
-
-// One beam step for one sentence whose k live hypotheses are rows [row0, row0 + k) of logp/weights.
-// `length` is the live hypotheses' token count before this step. Fills s.live with the survivors and
-// `parents` with their rows; returns whether the sentence is done.
-bool advance(Sentence& s, const SearchOptions& o, const float* logp, int64_t vocab, const float* weights, int64_t ts,
-             int64_t row0, int64_t length, std::vector<int64_t>& parents, std::vector<Candidate>& cands,
-             std::vector<std::pair<float, int64_t>>& heap) {
+// One beam step for one sentence whose k live hypotheses are rows [row0, row0 + k) of the step's best
+// tokens (`per_row` per row) and weights. `length` is the live hypotheses' token count before this step.
+// Fills s.live with the survivors and `parents` with their rows; returns whether the sentence is done.
+bool advance(Sentence& s, const SearchOptions& o, const float* top_lp, const int64_t* top_ids, int64_t per_row,
+             const float* weights, int64_t ts, int64_t row0, int64_t length, std::vector<int64_t>& parents,
+             std::vector<Candidate>& cands) {
   const int64_t beam = o.beam, k = static_cast<int64_t>(s.live.size());
   // A row contributes at most `beam` live extensions and its EOS: its best beam + 1 tokens are enough.
-  const int64_t per_row = std::min(vocab, beam + 1);
   cands.clear();
   for (int64_t j = 0; j < k; ++j) {
-    if (!top_tokens(logp + (row0 + j) * vocab, vocab, per_row, s.live[static_cast<size_t>(j)].log_prob, j, cands,
-                    heap)) {
-      s.error = fmt::format("step returned a NaN or +inf log-probability in row {}", row0 + j);
-      return true;
-    }
+    const double base = s.live[static_cast<size_t>(j)].log_prob;
+    const int64_t at = (row0 + j) * per_row;
+    for (int64_t e = 0; e < per_row; ++e)
+      if (top_ids[at + e] >= 0) cands.push_back({base + static_cast<double>(top_lp[at + e]), j, top_ids[at + e]});
   }
   // At most k <= beam candidates are EOS, so the best 2 * beam hold `beam` non-EOS ones when there are.
   const auto m = std::min<int64_t>(static_cast<int64_t>(cands.size()), 2 * beam);
@@ -296,10 +244,12 @@ std::vector<std::vector<Hypothesis>> beam_search(StepModel& model, const Tensor&
 
   for (int64_t length = 0; !active.empty(); ++length) {
     Tensor weights;
-    const Tensor logp =
-        run_step(op, model, *state, prev, ts, o.keep_weights ? &weights : nullptr, length < o.min_length);
-    const int64_t n = logp.size(0), vocab = logp.size(1);
-    const float* lp = logp.data<float>();
+    const int64_t per_row = o.beam + 1;  // a row's beam live extensions and its EOS
+    const TopTokens top = run_step(op, model, *state, prev, ts, per_row, o.keep_weights ? &weights : nullptr,
+                                   length < o.min_length);
+    const int64_t n = top.ids.size(0);
+    const float* top_lp = top.log_probs.data<float>();
+    const int64_t* top_ids = top.ids.data<int64_t>();
     const float* w = o.keep_weights ? weights.data<float>() : nullptr;
     // First row of each active sentence.
     std::vector<int64_t> row0(active.size() + 1, 0);
@@ -307,21 +257,16 @@ std::vector<std::vector<Hypothesis>> beam_search(StepModel& model, const Tensor&
       row0[i + 1] = row0[i] + static_cast<int64_t>(sentences[static_cast<size_t>(active[i])].live.size());
     ATTEND_CHECK(row0.back() == n, "{}: internal row count {} != {}", op, row0.back(), n);
 
-    kernels::parallel_chunks(static_cast<int64_t>(active.size()), n * vocab, [&](int64_t begin, int64_t end) {
-      std::vector<Candidate> cands;
-      std::vector<std::pair<float, int64_t>> heap;
-      for (int64_t i = begin; i < end; ++i) {
-        const auto b = static_cast<size_t>(active[static_cast<size_t>(i)]);
-        done[b] = advance(sentences[b], o, lp, vocab, w, ts, row0[static_cast<size_t>(i)], length, parents[b], cands,
-                          heap);
-      }
-    });
+    std::vector<Candidate> cands;
+    for (size_t i = 0; i < active.size(); ++i) {
+      const auto b = static_cast<size_t>(active[i]);
+      done[b] = advance(sentences[b], o, top_lp, top_ids, per_row, w, ts, row0[i], length, parents[b], cands);
+    }
 
     std::vector<int64_t> rows, still;
     prev.clear();
     for (int64_t b : active) {
       Sentence& s = sentences[static_cast<size_t>(b)];
-      if (!s.error.empty()) ATTEND_FAIL("{}: {}", op, s.error);
       if (done[static_cast<size_t>(b)]) {
         s.live.clear();
         continue;
@@ -365,29 +310,23 @@ std::vector<Hypothesis> greedy_search(StepModel& model, const Tensor& src, const
   std::vector<double> log_prob(static_cast<size_t>(batch), 0.0);
   for (int64_t length = 0; !active.empty(); ++length) {
     Tensor weights;
-    const Tensor logp =
-        run_step(op, model, *state, prev, ts, o.keep_weights ? &weights : nullptr, length < o.min_length);
-    const int64_t n = logp.size(0), vocab = logp.size(1);
-    const float* lp = logp.data<float>();
+    const TopTokens top =
+        run_step(op, model, *state, prev, ts, 1, o.keep_weights ? &weights : nullptr, length < o.min_length);
+    const int64_t n = top.ids.size(0);
+    const float* top_lp = top.log_probs.data<float>();
+    const int64_t* top_ids = top.ids.data<int64_t>();
     const float* w = o.keep_weights ? weights.data<float>() : nullptr;
     std::vector<int64_t> rows, still;
     prev.clear();
     for (int64_t i = 0; i < n; ++i) {
       const auto b = static_cast<size_t>(active[static_cast<size_t>(i)]);
       Hypothesis& h = out[b];
-      const float* row = lp + i * vocab;
-      int64_t best = -1;  // argmax over finite log-probs, the smaller id on ties
-      for (int64_t v = 0; v < vocab; ++v) {
-        const float x = row[v];
-        ATTEND_CHECK(!std::isnan(x) && x != std::numeric_limits<float>::infinity(),
-                     "{}: step returned a NaN or +inf log-probability in row {}", op, i);
-        if (x != -std::numeric_limits<float>::infinity() && (best < 0 || x > row[best])) best = v;
-      }
+      const int64_t best = top_ids[i];  // argmax over finite log-probs, the smaller id on ties; -1: none
       bool finished = true;
       if (best < 0) {
         h.log_prob = h.score = kNegInf;
       } else {
-        log_prob[b] += static_cast<double>(row[best]);
+        log_prob[b] += static_cast<double>(top_lp[i]);
         h.log_prob = log_prob[b];
         if (best == data::kEos) {
           h.ended_by_eos = true;

@@ -17,6 +17,15 @@ struct DecoderState {
   virtual int64_t rows() const = 0;  // N, the number of live hypotheses
 };
 
+// A row's best next tokens (StepModel::step_top), best first.
+struct TopTokens {
+  Tensor ids;        // [N, k] int64; -1 where the row has fewer than k possible tokens
+  Tensor log_probs;  // [N, k] float32; -inf there
+};
+
+// The k best tokens of every row of log-probs [N, V] (float32), as StepModel::step_top describes them.
+TopTokens top_tokens(const Tensor& log_probs, int64_t k, int64_t banned);
+
 class StepModel {
  public:
   virtual ~StepModel() = default;
@@ -27,6 +36,11 @@ class StepModel {
   // float32. When `weights` is not null and the model attends, *weights = this step's attention [N, Ts]
   // (left undefined for a model without attention).
   virtual Tensor step(DecoderState& state, const Tensor& prev, Tensor* weights) = 0;
+  // What the searches call: the k best tokens of every row of step()'s log-probs (larger first, ties to the
+  // smaller id), never token `banned` (-1: none) nor a token of log-prob -inf. The default takes them from
+  // step(); a model may find them without forming the [N, V] log-probs (EncoderDecoder fuses the choice
+  // with its output layer). Fails naming the row when a log-prob is NaN or +inf.
+  virtual TopTokens step_top(DecoderState& state, const Tensor& prev, int64_t k, int64_t banned, Tensor* weights);
   // Keeps rows `rows` of the state (indices into the current N; repeats allowed), in that order.
   virtual void select(DecoderState& state, const std::vector<int64_t>& rows) = 0;
   // For a model with a dedicated alignment head (one that reads the predicted token, see

@@ -152,7 +152,8 @@ TEST(GemmBf16, PaysOffOnlyForLargeAllRowGemms) {
 }
 
 // A frozen buffer is rounded once: inside the scope a change to it is not seen (the promise the scope
-// makes), a view that starts inside it is rounded afresh, and after the scope the new values count again.
+// makes), a block inside it is rounded at its first use and then reused, and after the scope the new
+// values count again.
 TEST(GemmBf16, FrozenOperandsAreRoundedOncePerScope) {
   std::mt19937 rng(11);
   const GemmShape s{false, true, 12, 20, 16, 16, 16, 20};  // y = x W^T, W [20, 16]
@@ -167,13 +168,18 @@ TEST(GemmBf16, FrozenOperandsAreRoundedOncePerScope) {
     for (float& v : w) v *= 2.f;  // breaks the promise: the cached copy is still used
     gemm_bf16(s, 1.f, x.data(), w.data(), 0.f, inside.data());
     EXPECT_EQ(inside, before);
-    // A view one row in is not the registered start: rounded from the current values.
+    // A block inside the buffer (one row in, as an output layer's column block) is frozen too: rounded
+    // from the values at its first use, then reused.
     gemm_bf16(s, 1.f, x.data(), w.data() + 16, 0.f, inside.data());
     ref::gemm(s, 1.f, rounded(x).data(), rounded(w).data() + 16, 0.f, want.data());
     for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(inside[i], want[i], 1e-4 * (1 + std::abs(want[i])));
+    for (float& v : w) v *= 2.f;
+    std::vector<float> block_again(12 * 20);
+    gemm_bf16(s, 1.f, x.data(), w.data() + 16, 0.f, block_again.data());
+    EXPECT_EQ(block_again, inside);
   }
   gemm_bf16(s, 1.f, x.data(), w.data(), 0.f, after.data());
-  for (size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i], 2.f * before[i]);  // scaling by 2 is exact
+  for (size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i], 4.f * before[i]);  // scaling by 4 is exact
 }
 
 TEST(GemmBf16, ParsesPrecisionNames) {

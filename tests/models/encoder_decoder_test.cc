@@ -8,6 +8,7 @@
 
 #include "autograd/ops.h"
 #include "kernels/gemm_bf16.h"
+#include "models/search.h"
 #include "nn/clip.h"
 #include "nn/optim.h"
 #include "support/expect_error.h"
@@ -151,6 +152,66 @@ TEST(EncoderDecoder, SelectRepeatsAndDropsRows) {
   }
   (void)full1;
   expect_error_containing([&] { model.select(*picked, {3}); }, "row 3 of 3");
+}
+
+// step_top (the output layer fused with the choice of the k best tokens) gives the tokens and log-probs
+// that top_tokens takes from step()'s log-softmax, for every variant, over several steps, with EOS banned.
+TEST(EncoderDecoder, FusedStepTopMatchesTheLogSoftmaxOfStep) {
+  for (const char* text : kVariants) {
+    SCOPED_TRACE(text);
+    Rng rng(8);
+    EncoderDecoder model(small_config(text), rng);
+    model.eval();
+    data::SyntheticOptions task{.vocab = 12, .min_length = 2, .max_length = 6};
+    data::SeqBatch batch = data::make_synthetic_batch(task, 4, rng);
+    auto full = model.start(batch.src, batch.src_mask);
+    auto fused = model.start(batch.src, batch.src_mask);
+    std::vector<int64_t> prev(4, data::kBos);
+    for (int64_t t = 0; t < 3; ++t) {
+      const int64_t banned = t == 0 ? data::kEos : -1;
+      const TopTokens want = top_tokens(model.step(*full, Tensor::from(prev, {4}), nullptr), 5, banned);
+      const TopTokens got = model.step_top(*fused, Tensor::from(prev, {4}), 5, banned, nullptr);
+      EXPECT_EQ(got.ids.to_vector<int64_t>(), want.ids.to_vector<int64_t>()) << "step " << t;
+      const auto gl = got.log_probs.to_vector<float>(), wl = want.log_probs.to_vector<float>();
+      for (size_t i = 0; i < gl.size(); ++i) EXPECT_NEAR(gl[i], wl[i], 1e-5) << "step " << t;
+      const auto ids = got.ids.to_vector<int64_t>();
+      for (size_t r = 0; r < prev.size(); ++r) prev[r] = ids[r * 5 + 1];  // the second best: not the argmax path
+    }
+  }
+}
+
+// Beam search through the fused step_top equals beam search through the default (step() then top-k).
+TEST(EncoderDecoder, BeamSearchIsTheSameWithTheFusedOutputLayer) {
+  struct DefaultTop : StepModel {  // forwards everything but step_top
+    EncoderDecoder& m;
+    explicit DefaultTop(EncoderDecoder& model) : m(model) {}
+    std::unique_ptr<DecoderState> start(const Tensor& s, const Tensor& mask) override { return m.start(s, mask); }
+    Tensor step(DecoderState& st, const Tensor& prev, Tensor* w) override { return m.step(st, prev, w); }
+    void select(DecoderState& st, const std::vector<int64_t>& rows) override { m.select(st, rows); }
+    int64_t target_vocab() const override { return m.target_vocab(); }
+  };
+  EncoderDecoderConfig c = small_config(kVariants[0]);
+  c.tgt_vocab = 300;
+  Rng rng(12);
+  EncoderDecoder model(c, rng);
+  model.eval();
+  data::SyntheticOptions task{.vocab = 12, .min_length = 3, .max_length = 7};
+  data::SeqBatch batch = data::make_synthetic_batch(task, 5, rng);
+  DefaultTop reference(model);
+  SearchOptions o;
+  o.beam = 4;
+  o.nbest = 3;
+  o.min_length = 2;
+  const auto want = beam_search(reference, batch.src, batch.src_mask, o);
+  const auto got = beam_search(model, batch.src, batch.src_mask, o);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t b = 0; b < got.size(); ++b) {
+    ASSERT_EQ(got[b].size(), want[b].size());
+    for (size_t h = 0; h < got[b].size(); ++h) {
+      EXPECT_EQ(got[b][h].tokens, want[b][h].tokens) << "sentence " << b << " hypothesis " << h;
+      EXPECT_NEAR(got[b][h].score, want[b][h].score, 1e-4);
+    }
+  }
 }
 
 TEST(EncoderDecoder, ConfigRoundTripAndErrors) {

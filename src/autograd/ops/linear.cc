@@ -1,10 +1,14 @@
 // linear forward/backward: y = x W^T + b as one GEMM over all leading rows (bias pre-filled, beta = 1).
 #include "autograd/ops/linear.h"
 
+#include <algorithm>
+
 #include "autograd/ops/copy.h"
 #include "autograd/registry.h"
 #include "autograd/tape.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel_rows.h"
+#include "kernels/reduce.h"
 
 namespace attend {
 
@@ -35,8 +39,10 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
     if (bias.defined()) {
       Tensor bc = contiguous(bias);
       const T* bp = bc.data<T>();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < out_f; ++j) yp[r * out_f + j] = bp[j];
+      // Threaded: the output layer's fill is rows x vocabulary, a serial stretch otherwise.
+      kernels::parallel_rows(rows, out_f, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) std::copy(bp, bp + out_f, yp + r * out_f);
+      });
       beta = T(1);
     }
     kernels::GemmShape s{false, true, rows, out_f, in_f, in_f, in_f, out_f};
@@ -60,9 +66,12 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
           kernels::gemm(s, T(1), gp, x.data<T>(), T(1), grad_buffer(weight).template data<T>());
         }
         if (bias.defined() && bias.requires_grad()) {
-          T* db = grad_buffer(bias).template data<T>();
-          for (int64_t r = 0; r < rows; ++r)
-            for (int64_t j = 0; j < out_f; ++j) db[j] += gp[r * out_f + j];
+          kernels::ReduceGeometry sum_rows;  // db += column sums of G, threaded over columns
+          sum_rows.ndim = 2;
+          sum_rows.shape[0] = rows;
+          sum_rows.shape[1] = out_f;
+          sum_rows.reduced[0] = true;
+          kernels::reduce_sum(sum_rows, gp, grad_buffer(bias).template data<T>(), 1.0, true);
         }
       });
     });

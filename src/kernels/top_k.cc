@@ -1,0 +1,164 @@
+// Row top-k by a bounded heap with a threshold test that skips whole blocks, and the fused output layer
+// (column blocks of the logits reduced while in cache). See top_k.h.
+#include "kernels/top_k.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/parallel_rows.h"
+#include "kernels/vecmath.h"
+
+namespace attend::kernels {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// Offers x[0, n) — indices offset + i, later than every index already in the list — to a best list of
+// *count entries (best first, at most k). Because indices only grow, an entry equal in value to a kept one
+// ranks after it: a strict compare against the k-th value decides, and an insertion shifts only the strictly
+// smaller values. Returns false on a NaN or +inf (outside `banned`, an index of x).
+ATTEND_TARGET_CLONES bool offer_row(const float* x, int64_t n, int64_t offset, int64_t banned, int64_t k,
+                                    TopEntry* best, int64_t* count) {
+  int64_t size = *count;
+  float threshold = size == k ? best[k - 1].value : -kInf;  // a value must beat it to enter
+  // A block in which no value passes the threshold test (NaN passes it) is skipped whole: a count of
+  // compares, which vectorises, is the common case once the list is full. (No lambdas: GCC does not inline
+  // them into a target_clones body.)
+  constexpr int64_t kBlock = 16;
+  for (int64_t i = 0; i < n;) {
+    if (i + kBlock <= n) {
+      int passing = 0;
+      for (int64_t j = 0; j < kBlock; ++j) passing += !(x[i + j] <= threshold);
+      if (passing == 0) {
+        i += kBlock;
+        continue;
+      }
+    }
+    for (const int64_t end = std::min(n, i + kBlock); i < end; ++i) {
+      const float v = x[i];
+      if (v <= threshold || i == banned) continue;
+      if (std::isnan(v) || v == kInf) return false;
+      int64_t pos = size < k ? size++ : k - 1;  // full: the last entry drops out
+      for (; pos > 0 && best[pos - 1].value < v; --pos) best[pos] = best[pos - 1];
+      best[pos] = {v, offset + i};
+      if (size == k) threshold = best[k - 1].value;
+    }
+  }
+  *count = size;
+  return true;
+}
+
+// Adds the bias block (if any) into a row block of logits and returns its max (-inf if all are -inf or NaN).
+ATTEND_TARGET_CLONES float add_bias_and_max(float* row, const float* bias, int64_t n) {
+  constexpr int kLanes = 16;
+  float acc[kLanes];
+  for (float& a : acc) a = -kInf;
+  if (bias != nullptr)
+    for (int64_t j = 0; j < n; ++j) row[j] += bias[j];
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] = row[j + l] > acc[l] ? row[j + l] : acc[l];
+  float m = -kInf;
+  for (float a : acc) m = a > m ? a : m;
+  for (; j < n; ++j) m = row[j] > m ? row[j] : m;
+  return m;
+}
+
+// sum_j exp(row[j] - m) with 16 partial lanes.
+ATTEND_TARGET_CLONES float sum_exp(const float* row, float m, int64_t n) {
+  constexpr int kLanes = 16;
+  float acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += exp_f32(row[j + l] - m);
+  float s = 0;
+  for (float a : acc) s += a;
+  for (; j < n; ++j) s += exp_f32(row[j] - m);
+  return s;
+}
+
+// One row's running state over the column blocks.
+struct RowState {
+  float max = -kInf;
+  float sum = 0;  // sum of exp(logit - max) so far
+  int64_t count = 0;
+  bool bad = false;
+};
+
+// Columns per block: about 1 MiB of float logits for all rows, a multiple of 64, at least 256.
+int64_t block_columns(int64_t rows, int64_t vocab) {
+  const int64_t target = (int64_t{1} << 18) / std::max<int64_t>(rows, 1);
+  return std::min(vocab, std::max<int64_t>(256, target / 64 * 64));
+}
+
+}  // namespace
+
+int64_t top_k_row(const float* x, int64_t n, int64_t k, int64_t banned, TopEntry* out) {
+  int64_t count = 0;
+  if (k <= 0) return 0;
+  return offer_row(x, n, 0, banned, k, out, &count) ? count : -1;
+}
+
+int64_t logits_top_k(const LogitsTopKShape& s, const float* x, const float* w, const float* bias, float* logp,
+                     int64_t* ids) {
+  const int64_t rows = s.rows, vocab = s.vocab, k = s.k;
+  if (rows <= 0 || k <= 0) return -1;
+  const int64_t cols = block_columns(rows, vocab);
+  thread_local std::vector<float> tile;
+  thread_local std::vector<TopEntry> best;
+  thread_local std::vector<RowState> state;
+  tile.resize(static_cast<size_t>(rows * cols));
+  best.assign(static_cast<size_t>(rows * k), TopEntry{-kInf, -1});
+  state.assign(static_cast<size_t>(rows), RowState{});
+  // The scratch is this thread's: the worker threads below reach it through these pointers.
+  float* tile_p = tile.data();
+  TopEntry* best_p = best.data();
+  RowState* state_p = state.data();
+  for (int64_t c0 = 0; c0 < vocab; c0 += cols) {
+    const int64_t nc = std::min(cols, vocab - c0);
+    // tile [rows, nc] = x [rows, in] * (w rows c0 .. c0 + nc)^T
+    gemm(GemmShape{false, true, rows, nc, s.in, s.in, s.in, nc}, 1.f, x, w + c0 * s.in, 0.f, tile_p);
+    const int64_t banned = s.banned >= c0 && s.banned < c0 + nc ? s.banned - c0 : -1;
+    parallel_rows(rows, nc * 12, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        RowState& st = state_p[r];
+        if (st.bad) continue;
+        float* row = tile_p + r * nc;
+        const float m = add_bias_and_max(row, bias != nullptr ? bias + c0 : nullptr, nc);
+        if (!offer_row(row, nc, c0, banned, k, best_p + r * k, &st.count)) {
+          st.bad = true;
+          continue;
+        }
+        if (m == -kInf) continue;  // every logit of the block is -inf: adds nothing to the sum
+        if (m > st.max) {
+          st.sum = st.max == -kInf ? 0.f : st.sum * exp_f32(st.max - m);
+          st.max = m;
+        }
+        st.sum += sum_exp(row, st.max, nc);
+      }
+    });
+  }
+  int64_t first_bad = -1;
+  for (int64_t r = 0; r < rows; ++r) {
+    const RowState& st = state[static_cast<size_t>(r)];
+    // A +inf max (the banned token's, or any) or a NaN sum: log_softmax would hold NaNs.
+    if (st.bad || st.max == kInf || std::isnan(st.sum)) {
+      if (first_bad < 0) first_bad = r;
+      continue;
+    }
+    // As log_softmax forms it: (x - max) - log(sum); +inf when the sum is 0 makes every entry -inf.
+    const float ls = st.sum > 0 ? std::log(st.sum) : kInf;
+    for (int64_t j = 0; j < k; ++j) {
+      const TopEntry& e = best[static_cast<size_t>(r * k + j)];
+      const bool real = j < st.count;
+      ids[r * k + j] = real ? e.index : -1;
+      logp[r * k + j] = real ? (e.value - st.max) - ls : -kInf;
+    }
+  }
+  return first_bad;
+}
+
+}  // namespace attend::kernels
