@@ -1,5 +1,6 @@
 // bf16 GEMM through oneDNN's matmul primitive: operands rounded into per-thread bf16 buffers in their stored
-// layout (a transpose is only a stride in the memory descriptor), primitives cached per shape and thread.
+// layout (a transpose is only a stride in the memory descriptor), primitives cached per shape and thread,
+// frozen operands' copies shared by all threads.
 #include "kernels/gemm_bf16.h"
 
 #include <immintrin.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <tuple>
 #include <dnnl.hpp>
 #include <unordered_map>
@@ -86,8 +88,18 @@ struct ThreadState {
   dnnl::stream stream{cpu_engine()};
   std::unordered_map<Key, dnnl::matmul, KeyHash> cache;
   std::vector<uint16_t> a, b;
-  std::map<const float*, Frozen> frozen;  // by start address, so a pointer into a buffer finds it
 };
+
+// Frozen buffers are shared by all threads (a decoder may run its output layer on every thread at once).
+struct FrozenRegistry {
+  std::mutex mu;
+  std::map<const float*, Frozen> buffers;  // by start address, so a pointer into a buffer finds it
+};
+
+FrozenRegistry& frozen_registry() {
+  static FrozenRegistry r;
+  return r;
+}
 
 ThreadState& thread_state() {
   thread_local ThreadState st;
@@ -133,16 +145,20 @@ void round_matrix(const float* src, int64_t rows, int64_t cols, int64_t ld, std:
 
 // The bf16 operand for a rows x cols float matrix at src (row stride ld): a frozen buffer's cached copy, or
 // `scratch` rounded afresh.
-const uint16_t* bf16_operand(ThreadState& st, const float* src, int64_t rows, int64_t cols, int64_t ld,
+const uint16_t* bf16_operand(const float* src, int64_t rows, int64_t cols, int64_t ld,
                              std::vector<uint16_t>& scratch) {
-  auto it = st.frozen.upper_bound(src);  // the frozen buffer starting at or before src, if any
-  if (it != st.frozen.begin()) {
-    --it;
-    const int64_t offset = src - it->first;
-    if (offset + (rows - 1) * ld + cols <= it->second.elements) {
-      std::vector<uint16_t>& copy = it->second.rounded[{offset, rows, cols, ld}];
-      if (copy.empty()) round_matrix(src, rows, cols, ld, copy);
-      return copy.data();
+  {
+    FrozenRegistry& reg = frozen_registry();
+    std::lock_guard<std::mutex> lock(reg.mu);  // a copy is made once, by the first thread that needs it
+    auto it = reg.buffers.upper_bound(src);    // the frozen buffer starting at or before src, if any
+    if (it != reg.buffers.begin()) {
+      --it;
+      const int64_t offset = src - it->first;
+      if (offset + (rows - 1) * ld + cols <= it->second.elements) {
+        std::vector<uint16_t>& copy = it->second.rounded[{offset, rows, cols, ld}];
+        if (copy.empty()) round_matrix(src, rows, cols, ld, copy);
+        return copy.data();  // stays put: map nodes do not move, and a scope ends after its GEMMs
+      }
     }
   }
   round_matrix(src, rows, cols, ld, scratch);
@@ -152,10 +168,11 @@ const uint16_t* bf16_operand(ThreadState& st, const float* src, int64_t rows, in
 }  // namespace
 
 FrozenBf16Operands::FrozenBf16Operands(const std::vector<std::pair<const float*, int64_t>>& buffers) {
-  ThreadState& st = thread_state();
+  FrozenRegistry& reg = frozen_registry();
+  std::lock_guard<std::mutex> lock(reg.mu);
   for (const auto& [data, elements] : buffers) {
     if (data == nullptr || elements <= 0) continue;
-    Frozen& f = st.frozen[data];
+    Frozen& f = reg.buffers[data];
     f.elements = std::max(f.elements, elements);
     ++f.refs;
     registered_.push_back(data);
@@ -163,10 +180,11 @@ FrozenBf16Operands::FrozenBf16Operands(const std::vector<std::pair<const float*,
 }
 
 FrozenBf16Operands::~FrozenBf16Operands() {
-  ThreadState& st = thread_state();
+  FrozenRegistry& reg = frozen_registry();
+  std::lock_guard<std::mutex> lock(reg.mu);
   for (const float* data : registered_) {
-    auto it = st.frozen.find(data);
-    if (it != st.frozen.end() && --it->second.refs == 0) st.frozen.erase(it);
+    auto it = reg.buffers.find(data);
+    if (it != reg.buffers.end() && --it->second.refs == 0) reg.buffers.erase(it);
   }
 }
 
@@ -218,8 +236,8 @@ void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, 
     it = st.cache.emplace(key, dnnl::matmul(make_pd(key))).first;
   }
   // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).
-  const uint16_t* a16 = bf16_operand(st, a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a);
-  const uint16_t* b16 = bf16_operand(st, b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b);
+  const uint16_t* a16 = bf16_operand(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a);
+  const uint16_t* b16 = bf16_operand(b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b);
   // oneDNN reads but does not write src and weights; its memory handle is untyped.
   dnnl::memory am(operand_desc(s.m, s.k, s.trans_a), cpu_engine(), const_cast<uint16_t*>(a16));
   dnnl::memory bm(operand_desc(s.k, s.n, s.trans_b), cpu_engine(), const_cast<uint16_t*>(b16));

@@ -33,13 +33,15 @@ std::string bf16_gemm_impl();
 bool bf16_pays_off(const GemmShape& s);
 void set_bf16_all_sizes(bool all);
 
-// C = alpha * op(A) op(B) + beta * C through bf16 inputs. Thread-safe; not for use inside an OpenMP region.
+// C = alpha * op(A) op(B) + beta * C through bf16 inputs. Thread-safe; inside an OpenMP region it runs on
+// the calling thread alone (oneDNN does not nest), so threads may each multiply their own rows.
 void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
 
 // While alive, the float buffers it names are promised not to change (a model's parameters during a decode):
 // gemm_bf16 rounds an operand stored in such a buffer (all of it, or a block such as a column block of an
-// output layer) once and reuses the copy, instead of rounding the same weights at every decoder step. Per
-// thread (the decoding thread); scopes may nest. The buffers must not overlap.
+// output layer) once and reuses the copy, instead of rounding the same weights at every decoder step.
+// Process-wide: the GEMMs may run on any thread while the scope lives; scopes may nest. The buffers must not
+// overlap.
 class FrozenBf16Operands {
  public:
   explicit FrozenBf16Operands(const std::vector<std::pair<const float*, int64_t>>& buffers);  // (data, elements)

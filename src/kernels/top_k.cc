@@ -106,29 +106,25 @@ int64_t logits_top_k(const LogitsTopKShape& s, const float* x, const float* w, c
                      int64_t* ids) {
   const int64_t rows = s.rows, vocab = s.vocab, k = s.k;
   if (rows <= 0 || k <= 0) return -1;
-  const int64_t cols = block_columns(rows, vocab);
-  thread_local std::vector<float> tile;
-  thread_local std::vector<TopEntry> best;
-  thread_local std::vector<RowState> state;
-  tile.resize(static_cast<size_t>(rows * cols));
-  best.assign(static_cast<size_t>(rows * k), TopEntry{-kInf, -1});
-  state.assign(static_cast<size_t>(rows), RowState{});
-  // The scratch is this thread's: the worker threads below reach it through these pointers.
-  float* tile_p = tile.data();
-  TopEntry* best_p = best.data();
-  RowState* state_p = state.data();
-  for (int64_t c0 = 0; c0 < vocab; c0 += cols) {
-    const int64_t nc = std::min(cols, vocab - c0);
-    // tile [rows, nc] = x [rows, in] * (w rows c0 .. c0 + nc)^T
-    gemm(GemmShape{false, true, rows, nc, s.in, s.in, s.in, nc}, 1.f, x, w + c0 * s.in, 0.f, tile_p);
-    const int64_t banned = s.banned >= c0 && s.banned < c0 + nc ? s.banned - c0 : -1;
-    parallel_rows(rows, nc * 12, [&](int64_t r0, int64_t r1) {
+  std::vector<TopEntry> best(static_cast<size_t>(rows * k), TopEntry{-kInf, -1});
+  std::vector<RowState> state(static_cast<size_t>(rows));
+  // Each thread takes its own rows through every column block: its GEMMs (single-threaded inside the
+  // region) and the reductions of their output stay on one core, with no barrier between them.
+  parallel_rows(rows, vocab * (s.in + 12), [&](int64_t r0, int64_t r1) {
+    const int64_t nr = r1 - r0, cols = block_columns(nr, vocab);
+    thread_local std::vector<float> tile;
+    tile.resize(static_cast<size_t>(nr * cols));
+    for (int64_t c0 = 0; c0 < vocab; c0 += cols) {
+      const int64_t nc = std::min(cols, vocab - c0);
+      // tile [nr, nc] = x rows r0 .. r1 * (w rows c0 .. c0 + nc)^T
+      gemm(GemmShape{false, true, nr, nc, s.in, s.in, s.in, nc}, 1.f, x + r0 * s.in, w + c0 * s.in, 0.f, tile.data());
+      const int64_t banned = s.banned >= c0 && s.banned < c0 + nc ? s.banned - c0 : -1;
       for (int64_t r = r0; r < r1; ++r) {
-        RowState& st = state_p[r];
+        RowState& st = state[static_cast<size_t>(r)];
         if (st.bad) continue;
-        float* row = tile_p + r * nc;
+        float* row = tile.data() + (r - r0) * nc;
         const float m = add_bias_and_max(row, bias != nullptr ? bias + c0 : nullptr, nc);
-        if (!offer_row(row, nc, c0, banned, k, best_p + r * k, &st.count)) {
+        if (!offer_row(row, nc, c0, banned, k, best.data() + r * k, &st.count)) {
           st.bad = true;
           continue;
         }
@@ -139,8 +135,8 @@ int64_t logits_top_k(const LogitsTopKShape& s, const float* x, const float* w, c
         }
         st.sum += sum_exp(row, st.max, nc);
       }
-    });
-  }
+    }
+  });
   int64_t first_bad = -1;
   for (int64_t r = 0; r < rows; ++r) {
     const RowState& st = state[static_cast<size_t>(r)];

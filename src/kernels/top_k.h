@@ -27,10 +27,10 @@ struct LogitsTopKShape {
 
 // Per row r: the k best tokens of log_softmax(x_r W^T + b) (best first, ties to the smaller id, as
 // top_k_row ranks the logits) into ids[r * k, ...] and their log-probs into logp[r * k, ...], padded with
-// id -1 and -inf. Column blocks of the logits are made by gemm() (bf16 when that precision is on and the
-// block's shape pays) and reduced while they are in cache: a running max and sum of exponentials (the
-// sum rescaled when the max grows) and a running best list. Returns -1, or the first row whose logits
-// hold a NaN or +inf (its entries are then unspecified).
+// id -1 and -inf. Each thread takes a share of the rows; column blocks of its logits are made by gemm()
+// (bf16 when that precision is on and the block's shape pays) and reduced while they are in its cache: a
+// running max and sum of exponentials (the sum rescaled when the max grows) and a running best list.
+// Returns -1, or the first row whose logits hold a NaN or +inf (its entries are then unspecified).
 int64_t logits_top_k(const LogitsTopKShape& s, const float* x, const float* w, const float* bias, float* logp,
                      int64_t* ids);
 

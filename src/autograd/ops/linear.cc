@@ -8,7 +8,6 @@
 #include "autograd/tape.h"
 #include "kernels/gemm.h"
 #include "kernels/parallel_rows.h"
-#include "kernels/reduce.h"
 
 namespace attend {
 
@@ -66,12 +65,15 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
           kernels::gemm(s, T(1), gp, x.data<T>(), T(1), grad_buffer(weight).template data<T>());
         }
         if (bias.defined() && bias.requires_grad()) {
-          kernels::ReduceGeometry sum_rows;  // db += column sums of G, threaded over columns
-          sum_rows.ndim = 2;
-          sum_rows.shape[0] = rows;
-          sum_rows.shape[1] = out_f;
-          sum_rows.reduced[0] = true;
-          kernels::reduce_sum(sum_rows, gp, grad_buffer(bias).template data<T>(), 1.0, true);
+          // db += column sums of G, threaded over blocks of columns; each column adds its rows in order.
+          T* db = grad_buffer(bias).template data<T>();
+          constexpr int64_t kColumns = 256;
+          const int64_t blocks = (out_f + kColumns - 1) / kColumns;
+          kernels::parallel_chunks(blocks, rows * out_f, [&](int64_t b0, int64_t b1) {
+            const int64_t j0 = b0 * kColumns, j1 = std::min(out_f, b1 * kColumns);
+            for (int64_t r = 0; r < rows; ++r)
+              for (int64_t j = j0; j < j1; ++j) db[j] += gp[r * out_f + j];
+          });
         }
       });
     });
