@@ -35,6 +35,7 @@ struct Key {
   bool ta, tb;
   int64_t m, n, k, ldc;
   uint32_t alpha, beta;
+  bool packed_b;  // B in the primitive's own layout (a frozen operand, reordered once)
   bool operator==(const Key&) const = default;
 };
 struct KeyHash {
@@ -42,7 +43,7 @@ struct KeyHash {
     size_t h = std::hash<int64_t>()(k.m) ^ (std::hash<int64_t>()(k.n) << 1) ^ (std::hash<int64_t>()(k.k) << 2);
     h ^= std::hash<int64_t>()(k.ldc) << 3;
     h ^= (static_cast<size_t>(k.alpha) << 7) ^ (static_cast<size_t>(k.beta) << 11) ^ (k.ta ? 0x9e37u : 0u) ^
-         (k.tb ? 0x79b9u : 0u);
+         (k.tb ? 0x79b9u : 0u) ^ (k.packed_b ? 0x7f4au : 0u);
     return h;
   }
 };
@@ -72,21 +73,34 @@ dnnl::matmul::primitive_desc make_pd(const Key& key) {
     attr.set_post_ops(po);
   }
   dnnl::memory::desc a = operand_desc(key.m, key.k, key.ta);
-  dnnl::memory::desc b = operand_desc(key.k, key.n, key.tb);
+  dnnl::memory::desc b = key.packed_b ? dnnl::memory::desc(dims{key.k, key.n}, dt::bf16, dnnl::memory::format_tag::any)
+                                      : operand_desc(key.k, key.n, key.tb);
   dnnl::memory::desc c(dims{key.m, key.n}, dt::f32, dims{key.ldc, 1});
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, cpu_engine());
 }
+
+// One block of a frozen buffer in bf16: in its stored layout, and reordered into the layouts primitives
+// asked for (AMX kernels want B in tiles; a plain B would be repacked by every call).
+struct FrozenCopy {
+  std::vector<uint16_t> plain;
+  std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed;
+};
 
 struct Frozen {
   int64_t elements = 0;
   int refs = 0;
   // (offset, rows, cols, ld) -> copy: a GEMM may read a block of the buffer (an output layer in column blocks)
-  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::vector<uint16_t>> rounded;
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, FrozenCopy> rounded;
+};
+
+struct Primitive {
+  dnnl::matmul matmul;
+  dnnl::memory::desc weights;  // the B layout it reads
 };
 
 struct ThreadState {
   dnnl::stream stream{cpu_engine()};
-  std::unordered_map<Key, dnnl::matmul, KeyHash> cache;
+  std::unordered_map<Key, Primitive, KeyHash> cache;
   std::vector<uint16_t> a, b;
 };
 
@@ -143,10 +157,10 @@ void round_matrix(const float* src, int64_t rows, int64_t cols, int64_t ld, std:
   }
 }
 
-// The bf16 operand for a rows x cols float matrix at src (row stride ld): a frozen buffer's cached copy, or
-// `scratch` rounded afresh.
+// The bf16 operand for a rows x cols float matrix at src (row stride ld): a frozen buffer's cached copy (and
+// *frozen set to it), or `scratch` rounded afresh.
 const uint16_t* bf16_operand(const float* src, int64_t rows, int64_t cols, int64_t ld,
-                             std::vector<uint16_t>& scratch) {
+                             std::vector<uint16_t>& scratch, FrozenCopy** frozen) {
   {
     FrozenRegistry& reg = frozen_registry();
     std::lock_guard<std::mutex> lock(reg.mu);  // a copy is made once, by the first thread that needs it
@@ -155,9 +169,10 @@ const uint16_t* bf16_operand(const float* src, int64_t rows, int64_t cols, int64
       --it;
       const int64_t offset = src - it->first;
       if (offset + (rows - 1) * ld + cols <= it->second.elements) {
-        std::vector<uint16_t>& copy = it->second.rounded[{offset, rows, cols, ld}];
-        if (copy.empty()) round_matrix(src, rows, cols, ld, copy);
-        return copy.data();  // stays put: map nodes do not move, and a scope ends after its GEMMs
+        FrozenCopy& copy = it->second.rounded[{offset, rows, cols, ld}];
+        if (copy.plain.empty()) round_matrix(src, rows, cols, ld, copy.plain);
+        if (frozen != nullptr) *frozen = &copy;
+        return copy.plain.data();  // stays put: map nodes do not move, and a scope ends after its GEMMs
       }
     }
   }
@@ -213,7 +228,7 @@ GemmPrecision parse_gemm_precision(const std::string& s) {
 std::string bf16_gemm_impl() {
   static const std::string impl = [] {
     try {
-      return std::string(make_pd(Key{false, false, 64, 64, 64, 64, std::bit_cast<uint32_t>(1.f), 0}).impl_info_str());
+      return std::string(make_pd(Key{false, false, 64, 64, 64, 64, std::bit_cast<uint32_t>(1.f), 0, false}).impl_info_str());
     } catch (const dnnl::error&) {
       return std::string("none");
     }
@@ -226,23 +241,42 @@ bool bf16_gemm_native() {
   return impl != "none" && impl.rfind("ref", 0) != 0;
 }
 
+// A frozen B block in the layout `want`, reordered from its plain copy on first use.
+dnnl::memory packed_weights(ThreadState& st, FrozenCopy& copy, const dnnl::memory::desc& plain,
+                            const dnnl::memory::desc& want) {
+  dnnl::memory from(plain, cpu_engine(), copy.plain.data());
+  if (want == plain) return from;
+  std::lock_guard<std::mutex> lock(frozen_registry().mu);
+  for (const auto& [desc, mem] : copy.packed)
+    if (desc == want) return mem;
+  dnnl::memory to(want, cpu_engine());
+  dnnl::reorder(from, to).execute(st.stream, from, to);
+  st.stream.wait();
+  copy.packed.emplace_back(want, to);
+  return to;
+}
+
 void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
   ThreadState& st = thread_state();
+  // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).
+  const uint16_t* a16 = bf16_operand(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a, nullptr);
+  FrozenCopy* frozen_b = nullptr;
+  const uint16_t* b16 = bf16_operand(b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b, &frozen_b);
   const Key key{s.trans_a, s.trans_b, s.m, s.n, s.k, s.ldc, std::bit_cast<uint32_t>(alpha),
-                std::bit_cast<uint32_t>(beta)};
+                std::bit_cast<uint32_t>(beta), frozen_b != nullptr};
   auto it = st.cache.find(key);
   if (it == st.cache.end()) {
     if (st.cache.size() >= 512) st.cache.clear();  // bucketed batches give a bounded set of shapes
-    it = st.cache.emplace(key, dnnl::matmul(make_pd(key))).first;
+    const dnnl::matmul::primitive_desc pd = make_pd(key);
+    it = st.cache.emplace(key, Primitive{dnnl::matmul(pd), pd.weights_desc()}).first;
   }
-  // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).
-  const uint16_t* a16 = bf16_operand(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a);
-  const uint16_t* b16 = bf16_operand(b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b);
+  const dnnl::memory::desc b_plain = operand_desc(s.k, s.n, s.trans_b);
   // oneDNN reads but does not write src and weights; its memory handle is untyped.
   dnnl::memory am(operand_desc(s.m, s.k, s.trans_a), cpu_engine(), const_cast<uint16_t*>(a16));
-  dnnl::memory bm(operand_desc(s.k, s.n, s.trans_b), cpu_engine(), const_cast<uint16_t*>(b16));
+  dnnl::memory bm = frozen_b != nullptr ? packed_weights(st, *frozen_b, b_plain, it->second.weights)
+                                        : dnnl::memory(b_plain, cpu_engine(), const_cast<uint16_t*>(b16));
   dnnl::memory cm(dnnl::memory::desc(dims{s.m, s.n}, dt::f32, dims{s.ldc, 1}), cpu_engine(), c);
-  it->second.execute(st.stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  it->second.matmul.execute(st.stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
   st.stream.wait();
 }
 
