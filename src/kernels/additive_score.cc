@@ -12,7 +12,7 @@
 namespace attend::kernels {
 namespace {
 
-[[gnu::always_inline]] inline float tanh_of(float x) { return tanh_f32(x); }
+[[gnu::always_inline]] inline float tanh_of(float x) { return tanh_rational_f32(x); }
 inline double tanh_of(double x) { return std::tanh(x); }
 
 // Everything below is inlined into the ATTEND_TARGET_CLONES entry points, so it is compiled for each ISA.

@@ -43,5 +43,22 @@ TEST(VecMath, TanhAndSigmoidAccurate) {
   EXPECT_TRUE(std::isnan(tanh_f32(std::numeric_limits<float>::quiet_NaN())));
 }
 
+TEST(VecMath, RationalTanhAccurate) {
+  double worst = 0, worst_rel = 0;
+  for (float x = -20.f; x <= 20.f; x += 0.00031f) {
+    const double want = std::tanh(static_cast<double>(x));
+    worst = std::max(worst, std::abs(tanh_rational_f32(x) - want));
+    if (std::abs(x) < 1.f && x != 0.f) worst_rel = std::max(worst_rel, rel_err(tanh_rational_f32(x), want));
+  }
+  EXPECT_LT(worst, 5e-7);
+  EXPECT_LT(worst_rel, 5e-7);
+  for (float x : {1e-6f, -3e-4f, 4e-4f, 0.01f, -0.62f}) EXPECT_LT(rel_err(tanh_rational_f32(x), std::tanh((double)x)), 1e-6) << x;
+  EXPECT_EQ(tanh_rational_f32(0.f), 0.f);
+  EXPECT_EQ(tanh_rational_f32(-2.5f), -tanh_rational_f32(2.5f));  // odd
+  EXPECT_EQ(tanh_rational_f32(1e4f), 1.f);
+  EXPECT_EQ(tanh_rational_f32(-std::numeric_limits<float>::infinity()), -1.f);
+  EXPECT_TRUE(std::isnan(tanh_rational_f32(std::numeric_limits<float>::quiet_NaN())));
+}
+
 }  // namespace
 }  // namespace attend::kernels
