@@ -74,9 +74,11 @@ int run_seq2seq_bench(const Seq2SeqBenchOptions& o) {
   double last_loss = 0;  // reported, so a run that diverged (NaN) is visible
   const double step_ms = median_ms(
       [&] {
+        auto frozen = model.freeze_parameters_for_bf16();  // as the trainer: fixed weights until the update
         Tensor loss = model.loss(batch, 0.0, rng).loss;
         last_loss = loss.item();
         loss.backward();
+        frozen.reset();
         nn::clip_grad_norm(adam.params(), 1.0);
         adam.step();
         adam.zero_grad();

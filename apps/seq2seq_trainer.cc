@@ -260,11 +260,13 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     const auto t0 = std::chrono::steady_clock::now();
     const data::SeqBatch batch = batcher.next();
     const Tensor guide = tr.guided_alignment > 0 ? guide_matrix(batch, guide_links) : Tensor();
+    auto frozen = m.model->freeze_parameters_for_bf16();  // forward and backward see fixed weights
     const models::LossResult r = m.model->loss(batch, tr.label_smoothing, dropout_rng, guide, tr.guided_alignment);
     const double loss_value = r.loss.item();
     ATTEND_CHECK(std::isfinite(loss_value), "train: the loss became {} at step {} (lower train.lr?)", loss_value,
                  step + 1);
     r.loss.backward();
+    frozen.reset();  // before the optimizer changes them
     const double norm = tr.clip > 0 ? nn::clip_grad_norm(optimizer.params(), tr.clip) : 0.0;
     optimizer.set_lr(schedule.lr_at(step));
     optimizer.step();

@@ -217,6 +217,20 @@ bool bf16_pays_off(const GemmShape& s) {
   return s.k >= 128 && m * n / (m + n) >= 128 && m * n * static_cast<double>(s.k) >= (1 << 21);
 }
 
+bool bf16_pays_off_frozen_b(const GemmShape& s) {
+  if (g_all_sizes.load(std::memory_order_relaxed)) return true;
+  return s.k >= 64 && s.n >= 64 && s.m * s.n * s.k >= (int64_t{1} << 18);
+}
+
+bool is_frozen_bf16_operand(const float* p) {
+  FrozenRegistry& reg = frozen_registry();
+  std::lock_guard<std::mutex> lock(reg.mu);
+  auto it = reg.buffers.upper_bound(p);
+  if (it == reg.buffers.begin()) return false;
+  --it;
+  return p - it->first < it->second.elements;
+}
+
 const char* gemm_precision_name(GemmPrecision p) { return p == GemmPrecision::Bf16 ? "bf16" : "f32"; }
 
 GemmPrecision parse_gemm_precision(const std::string& s) {

@@ -31,6 +31,11 @@ std::string bf16_gemm_impl();
 // layer); the per-step GEMMs of a recurrence (m = batch rows) and short inner dimensions stay in float.
 // set_bf16_all_sizes(true) lifts the rule (tests route tiny models through bf16 with it).
 bool bf16_pays_off(const GemmShape& s);
+// With B frozen (rounded and packed once, see FrozenBf16Operands) only A is rounded per call, so much
+// smaller products pay: a recurrent layer's per-step h W_hh^T with a batch of 64.
+bool bf16_pays_off_frozen_b(const GemmShape& s);
+// Whether p lies in a buffer of a live FrozenBf16Operands scope.
+bool is_frozen_bf16_operand(const float* p);
 void set_bf16_all_sizes(bool all);
 
 // C = alpha * op(A) op(B) + beta * C through bf16 inputs. Thread-safe; inside an OpenMP region it runs on

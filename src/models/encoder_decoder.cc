@@ -415,13 +415,7 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
 std::unique_ptr<DecoderState> EncoderDecoder::start(const Tensor& src, const Tensor& src_mask) {
   NoGradGuard no_grad;
   auto state = std::make_unique<StepState>();
-  if (kernels::gemm_precision() == kernels::GemmPrecision::Bf16) {
-    // The parameters do not change while this state decodes.
-    std::vector<std::pair<const float*, int64_t>> weights;
-    for (const Tensor& p : parameters())
-      if (p.dtype() == DType::F32 && p.is_contiguous()) weights.emplace_back(p.data<float>(), p.numel());
-    state->frozen = std::make_unique<kernels::FrozenBf16Operands>(weights);
-  }
+  state->frozen = freeze_parameters_for_bf16();  // the parameters do not change while this state decodes
   state->memory = encode(src, src_mask, decode_rng_);
   const int64_t b = src.size(1);
   state->rec = initial_state(state->memory);

@@ -47,4 +47,12 @@ void Module::zero_grad() {
   for (auto& [n, p] : named_parameters()) p.zero_grad();
 }
 
+std::unique_ptr<kernels::FrozenBf16Operands> Module::freeze_parameters_for_bf16() const {
+  if (kernels::gemm_precision() != kernels::GemmPrecision::Bf16) return nullptr;
+  std::vector<std::pair<const float*, int64_t>> weights;
+  for (const Tensor& p : parameters())
+    if (p.dtype() == DType::F32 && p.is_contiguous()) weights.emplace_back(p.data<float>(), p.numel());
+  return std::make_unique<kernels::FrozenBf16Operands>(weights);
+}
+
 }  // namespace attend::nn

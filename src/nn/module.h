@@ -2,10 +2,12 @@
 // optimizers and gradient clipping can walk "encoder.layer0.weight_ih"-style names in a fixed order.
 // Modules are not copyable: children are registered by address.
 #pragma once
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "kernels/gemm_bf16.h"
 #include "tensor/tensor.h"
 
 namespace attend::nn {
@@ -26,6 +28,11 @@ class Module {
   void eval() { train(false); }
   bool training() const { return training_; }
   void zero_grad();
+
+  // Under bf16 precision, a scope promising that the parameters do not change while it lives (a decode, or
+  // one training step's forward and backward, ended before the optimizer step): GEMMs then round (and pack)
+  // each weight once, not at every call. Null under f32. See kernels/gemm_bf16.h.
+  std::unique_ptr<kernels::FrozenBf16Operands> freeze_parameters_for_bf16() const;
 
  protected:
   // Registers a parameter (marked requires_grad) and returns the stored handle.

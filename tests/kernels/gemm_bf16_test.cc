@@ -151,6 +151,37 @@ TEST(GemmBf16, PaysOffOnlyForLargeAllRowGemms) {
   EXPECT_FALSE(bf16_pays_off({false, false, 200, 200, 40, 40, 200, 200}));      // too few multiply-adds
 }
 
+// A recurrent step's product (batch 64) is too small to pay when both operands are rounded per call, but
+// with B frozen (rounded and packed once) it goes to bf16; B merely inside no scope stays in float. The
+// packed copy gives the same product as the plain one.
+TEST(GemmBf16, FrozenBRelaxesTheShapeRule) {
+  const GemmShape s{false, true, 64, 128, 256, 256, 256, 128};  // h W^T, W [128, 256]
+  EXPECT_FALSE(bf16_pays_off(s));
+  EXPECT_TRUE(bf16_pays_off_frozen_b(s));
+  EXPECT_FALSE(bf16_pays_off_frozen_b({false, true, 64, 32, 256, 256, 256, 32}));  // too narrow
+  EXPECT_FALSE(bf16_pays_off_frozen_b({false, true, 8, 128, 128, 128, 128, 128}));  // too few multiply-adds
+  if (!bf16_gemm_native()) GTEST_SKIP() << "no native bf16 GEMM on this CPU";
+  std::mt19937 rng(21);
+  const auto h = random_matrix(64, 256, rng, 1.f), w = random_matrix(128, 256, rng, 1.f);
+  std::vector<float> plain(64 * 128), frozen_out(64 * 128), want(64 * 128), f32(64 * 128);
+  gemm_bf16(s, 1.f, h.data(), w.data(), 0.f, plain.data());
+  ref::gemm(s, 1.f, rounded(h).data(), rounded(w).data(), 0.f, want.data());
+  ref::gemm(s, 1.f, h.data(), w.data(), 0.f, f32.data());
+  PrecisionScope scope(GemmPrecision::Bf16, false);
+  EXPECT_FALSE(is_frozen_bf16_operand(w.data()));
+  gemm(s, 1.f, h.data(), w.data(), 0.f, frozen_out.data());
+  for (size_t i = 0; i < f32.size(); ++i) ASSERT_NEAR(frozen_out[i], f32[i], 1e-4 * (1 + std::abs(f32[i])));
+  FrozenBf16Operands frozen({{w.data(), static_cast<int64_t>(w.size())}});
+  EXPECT_TRUE(is_frozen_bf16_operand(w.data() + 1000));
+  EXPECT_FALSE(is_frozen_bf16_operand(w.data() + w.size()));
+  EXPECT_FALSE(is_frozen_bf16_operand(h.data()));
+  for (int repeat = 0; repeat < 2; ++repeat) {  // the second call reuses the packed copy
+    gemm(s, 1.f, h.data(), w.data(), 0.f, frozen_out.data());
+    for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(frozen_out[i], want[i], 1e-4 * (1 + std::abs(want[i])));
+    for (size_t i = 0; i < plain.size(); ++i) ASSERT_NEAR(frozen_out[i], plain[i], 1e-4 * (1 + std::abs(plain[i])));
+  }
+}
+
 // A frozen buffer is rounded once: inside the scope a change to it is not seen (the promise the scope
 // makes), a block inside it is rounded at its first use and then reused, and after the scope the new
 // values count again.

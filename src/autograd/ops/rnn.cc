@@ -27,6 +27,7 @@
 #include "autograd/registry.h"
 #include "autograd/tape.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/packed_gemm.h"
 #include "kernels/rnn_cell.h"
 
@@ -209,6 +210,10 @@ class RecurrentProducts {
       : B_(c.B), H_(c.H), G_(c.G()), threads_(threads), beta_(beta) {
     if constexpr (std::is_same_v<T, float>) {
       if (c.T < kPackMinSteps || c.B < kPackMinBatch) return;
+      // bf16 with W_hh frozen for the step: gemm() already multiplies rounded, packed copies.
+      if (kernels::gemm_precision() == kernels::GemmPrecision::Bf16 &&
+          kernels::is_frozen_bf16_operand(c.w_hh_dense.template data<float>()))
+        return;
       size_t bytes = 0;
       for (int p = 0; p < threads; ++p) {
         const UnitRange u = units_of(H_, p, threads);

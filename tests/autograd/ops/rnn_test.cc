@@ -11,6 +11,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/pack.h"
 #include "autograd/tape.h"
+#include "kernels/gemm_bf16.h"
 #include "tensor/threads.h"
 
 namespace attend {
@@ -242,6 +243,48 @@ TEST(RnnLayer, FloatGradientsOnTwoThreadsMatchDoubleOnOne) {
       for (size_t k = 0; k < gf.size(); ++k)
         ASSERT_NEAR(gf[k], gd[k], 1e-4 * scale) << "kind " << int(kind) << " input " << i << " element " << k;
     }
+  }
+}
+
+// Mixed precision with W_hh frozen for the step (as the trainer does): the per-step products h W_hh^T (and
+// the backward's dG W_hh) run in bf16 on each thread's units; outputs and gradients stay within bf16's
+// error of float, and differ from it (the bf16 path did run) where the CPU has native bf16.
+TEST(RnnLayer, Bf16WithFrozenRecurrentWeightsStaysNearFloat) {
+  Rng rng(23);
+  const int64_t T = 5, B = 64, I = 32, H = 256;
+  struct Restore {
+    int n = num_threads();
+    ~Restore() {
+      set_num_threads(n);
+      kernels::set_gemm_precision(kernels::GemmPrecision::F32);
+    }
+  } restore;
+  set_num_threads(2);
+  for (Kind kind : {Kind::kLstm, Kind::kGru}) {
+    const int64_t G = gates(kind);
+    const Tensor x = random_float({T, B, I}, rng, 1.0), w_ih = random_float({G * H, I}, rng, 0.2),
+                 w_hh = random_float({G * H, H}, rng, 0.2), gout = random_float({T, B, H}, rng, 1.0);
+    std::vector<float> out[2], grad_w[2];
+    for (int bf16 = 0; bf16 < 2; ++bf16) {
+      kernels::set_gemm_precision(bf16 ? kernels::GemmPrecision::Bf16 : kernels::GemmPrecision::F32);
+      Tensor xi = x.copy(DType::F32).set_requires_grad(), wi = w_ih.copy(DType::F32).set_requires_grad();
+      Tensor wh = w_hh.copy(DType::F32).set_requires_grad();
+      kernels::FrozenBf16Operands frozen({{wh.data<float>(), wh.numel()}, {wi.data<float>(), wi.numel()}});
+      RnnLayerResult r = run_layer(kind, xi, wi, wh, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), false);
+      r.out.backward(gout);
+      out[bf16] = r.out.to_vector<float>();
+      grad_w[bf16] = wh.grad().to_vector<float>();
+    }
+    double out_diff = 0, grad_diff = 0, grad_scale = 1e-3;
+    for (size_t i = 0; i < out[0].size(); ++i) out_diff = std::max(out_diff, double(std::abs(out[1][i] - out[0][i])));
+    for (size_t i = 0; i < grad_w[0].size(); ++i) {
+      grad_diff = std::max(grad_diff, double(std::abs(grad_w[1][i] - grad_w[0][i])));
+      grad_scale = std::max(grad_scale, double(std::abs(grad_w[0][i])));
+    }
+    SCOPED_TRACE(::testing::Message() << "kind " << int(kind));
+    EXPECT_LT(out_diff, 2e-2);  // hidden states in (-1, 1); bf16 keeps ~3 significant digits
+    EXPECT_LT(grad_diff, 3e-2 * grad_scale);
+    if (kernels::bf16_gemm_native()) EXPECT_GT(out_diff, 1e-5) << "the products ran in float";
   }
 }
 
