@@ -1,8 +1,11 @@
 // Tensor handle, pooled TensorImpl objects, factories, strided copies and printing.
 #include "tensor/tensor.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
+
+#include "kernels/parallel_chunks.h"
 
 namespace attend {
 namespace {
@@ -103,7 +106,17 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   Tensor t = empty(shape, dtype);
-  std::memset(t.raw_data(), 0, static_cast<size_t>(t.numel()) * dtype_size(dtype));
+  // Threaded in 1 MiB pieces: large zeroed buffers (the output layer's gradient) are a serial stretch
+  // otherwise, first-touch page faults included.
+  const size_t bytes = static_cast<size_t>(t.numel()) * dtype_size(dtype);
+  constexpr size_t kPiece = size_t{1} << 20;
+  char* p = static_cast<char*>(t.raw_data());
+  kernels::parallel_chunks(static_cast<int64_t>((bytes + kPiece - 1) / kPiece), static_cast<int64_t>(bytes / 4),
+                           [&](int64_t first, int64_t last) {
+                             const size_t from = static_cast<size_t>(first) * kPiece;
+                             const size_t to = std::min(bytes, static_cast<size_t>(last) * kPiece);
+                             std::memset(p + from, 0, to - from);
+                           });
   return t;
 }
 Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }

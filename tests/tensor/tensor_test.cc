@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "tensor/rng.h"
+#include "tensor/threads.h"
 
 namespace attend {
 namespace {
@@ -14,6 +16,22 @@ TEST(Tensor, StorageIs64ByteAligned) {
   for (int64_t n : {1, 3, 17, 1000, 100000}) {
     Tensor t = Tensor::empty({n});
     EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw_data()) % 64, 0u) << n;
+  }
+}
+
+// zeros() clears large buffers in 1 MiB pieces over the threads: every byte, the odd tail included, even
+// when the allocator hands back memory that held other values.
+TEST(Tensor, LargeZerosAreZeroOnTwoThreads) {
+  struct Restore {
+    int n = num_threads();
+    ~Restore() { set_num_threads(n); }
+  } restore;
+  set_num_threads(2);
+  const int64_t n = (int64_t{3} << 18) + 5;  // 3 MiB + 20 bytes of float
+  { Tensor dirty = Tensor::full({n}, 7.0); }
+  for (DType d : {DType::F32, DType::F64}) {
+    const std::vector<double> v = Tensor::zeros({n}, d).to_vector<double>();
+    EXPECT_EQ(std::count(v.begin(), v.end(), 0.0), n) << dtype_name(d);
   }
 }
 
