@@ -372,7 +372,9 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
   Tensor token_logp;
   {
     NoGradGuard no_grad;
-    token_logp = mul(squeeze(gather(log_softmax(logits.detach(), -1), 2, unsqueeze(targets, 2)), 2), token_mask);
+    // The fused kernel's per-token NLL: no [B, Tt, V] log-softmax is written just to pick one entry per row.
+    const Tensor nll = cross_entropy(logits.detach(), targets, {.ignore_index = data::kPad, .reduction = Reduction::None});
+    token_logp = mul(neg(nll), token_mask);
   }
   const std::vector<float> logp = token_logp.to_vector<float>();
   const std::vector<float> maskv = token_mask.to_vector<float>();
