@@ -45,6 +45,12 @@ const char* kVariants[] = {
         "attention": {"score": "general"}})",
 };
 
+// A synthetic batch over the small configs' vocabulary of 12, lengths 2..6.
+data::SeqBatch small_batch(int64_t sentences, Rng& rng) {
+  data::SyntheticOptions task{.vocab = 12, .min_length = 2, .max_length = 6};
+  return data::make_synthetic_batch(task, sentences, rng);
+}
+
 // First-step log-probabilities of each source (decoded as one padded batch) after BOS.
 std::vector<std::vector<float>> first_step(EncoderDecoder& model, const std::vector<std::vector<int64_t>>& srcs) {
   std::vector<data::Example> ex(srcs.size());
@@ -96,8 +102,7 @@ TEST(EncoderDecoder, StepDecoderMatchesTeacherForcedLoss) {
     Rng rng(3);
     EncoderDecoder model(small_config(text), rng);
     model.eval();
-    data::SyntheticOptions task{.vocab = 12, .min_length = 2, .max_length = 6};
-    data::SeqBatch batch = data::make_synthetic_batch(task, 3, rng);
+    data::SeqBatch batch = small_batch(3, rng);
     const LossResult loss = model.loss(batch, 0.0, rng);
 
     double nll = 0;
@@ -128,8 +133,7 @@ TEST(EncoderDecoder, SelectRepeatsAndDropsRows) {
   Rng rng(5);
   EncoderDecoder model(small_config(kVariants[5]), rng);
   model.eval();
-  data::SyntheticOptions task{.vocab = 12, .min_length = 2, .max_length = 6};
-  data::SeqBatch batch = data::make_synthetic_batch(task, 3, rng);
+  data::SeqBatch batch = small_batch(3, rng);
   auto full = model.start(batch.src, batch.src_mask);
   Tensor w_full;
   const auto full1 = model.step(*full, Tensor::from(std::vector<int64_t>{1, 1, 1}, {3}), nullptr).to_vector<float>();
@@ -162,8 +166,7 @@ TEST(EncoderDecoder, FusedStepTopMatchesTheLogSoftmaxOfStep) {
     Rng rng(8);
     EncoderDecoder model(small_config(text), rng);
     model.eval();
-    data::SyntheticOptions task{.vocab = 12, .min_length = 2, .max_length = 6};
-    data::SeqBatch batch = data::make_synthetic_batch(task, 4, rng);
+    data::SeqBatch batch = small_batch(4, rng);
     auto full = model.start(batch.src, batch.src_mask);
     auto fused = model.start(batch.src, batch.src_mask);
     std::vector<int64_t> prev(4, data::kBos);
