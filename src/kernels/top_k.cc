@@ -1,5 +1,5 @@
-// Row top-k by a bounded heap with a threshold test that skips whole blocks, and the fused output layer
-// (column blocks of the logits reduced while in cache). See top_k.h.
+// Row top-k by insertion into a short sorted list behind a threshold test that skips whole blocks, and the
+// fused output layer (each thread's column blocks of the logits reduced while in its cache). See top_k.h.
 #include "kernels/top_k.h"
 
 #include <algorithm>
