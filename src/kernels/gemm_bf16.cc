@@ -80,10 +80,17 @@ dnnl::matmul::primitive_desc make_pd(const Key& key) {
 }
 
 // One block of a frozen buffer in bf16: in its stored layout, and reordered into the layouts primitives
-// asked for (AMX kernels want B in tiles; a plain B would be repacked by every call).
+// asked for (AMX kernels want B in tiles; a plain B would be repacked by every call). A packed copy is
+// keyed by the view it was reordered from as well as by its layout: a square block read as W and as W^T
+// asks for the same layout but holds different matrices.
+struct PackedCopy {
+  dnnl::memory::desc from, layout;
+  dnnl::memory memory;
+};
+
 struct FrozenCopy {
   std::vector<uint16_t> plain;
-  std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed;
+  std::vector<PackedCopy> packed;
 };
 
 struct Frozen {
@@ -167,7 +174,9 @@ const uint16_t* bf16_operand(const float* src, int64_t rows, int64_t cols, int64
     auto it = reg.buffers.upper_bound(src);    // the frozen buffer starting at or before src, if any
     if (it != reg.buffers.begin()) {
       --it;
-      const int64_t offset = src - it->first;
+      // Addresses compared as integers: src need not point into this buffer.
+      const uintptr_t bytes = reinterpret_cast<uintptr_t>(src) - reinterpret_cast<uintptr_t>(it->first);
+      const auto offset = static_cast<int64_t>(bytes / sizeof(float));
       if (offset + (rows - 1) * ld + cols <= it->second.elements) {
         FrozenCopy& copy = it->second.rounded[{offset, rows, cols, ld}];
         if (copy.plain.empty()) round_matrix(src, rows, cols, ld, copy.plain);
@@ -228,7 +237,8 @@ bool is_frozen_bf16_operand(const float* p) {
   auto it = reg.buffers.upper_bound(p);
   if (it == reg.buffers.begin()) return false;
   --it;
-  return p - it->first < it->second.elements;
+  const uintptr_t from = reinterpret_cast<uintptr_t>(it->first);
+  return reinterpret_cast<uintptr_t>(p) < from + static_cast<uintptr_t>(it->second.elements) * sizeof(float);
 }
 
 const char* gemm_precision_name(GemmPrecision p) { return p == GemmPrecision::Bf16 ? "bf16" : "f32"; }
@@ -261,12 +271,12 @@ dnnl::memory packed_weights(ThreadState& st, FrozenCopy& copy, const dnnl::memor
   dnnl::memory from(plain, cpu_engine(), copy.plain.data());
   if (want == plain) return from;
   std::lock_guard<std::mutex> lock(frozen_registry().mu);
-  for (const auto& [desc, mem] : copy.packed)
-    if (desc == want) return mem;
+  for (const PackedCopy& c : copy.packed)
+    if (c.from == plain && c.layout == want) return c.memory;
   dnnl::memory to(want, cpu_engine());
   dnnl::reorder(from, to).execute(st.stream, from, to);
   st.stream.wait();
-  copy.packed.emplace_back(want, to);
+  copy.packed.push_back({plain, want, to});
   return to;
 }
 

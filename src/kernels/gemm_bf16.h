@@ -45,8 +45,8 @@ void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, 
 // While alive, the float buffers it names are promised not to change (a model's parameters during a decode):
 // gemm_bf16 rounds an operand stored in such a buffer (all of it, or a block such as a column block of an
 // output layer) once and reuses the copy, instead of rounding the same weights at every decoder step.
-// Process-wide: the GEMMs may run on any thread while the scope lives; scopes may nest. The buffers must not
-// overlap.
+// Process-wide: the GEMMs may run on any thread while the scope lives, and the scope must outlive every GEMM
+// that reads its buffers (the copies go with it); scopes may nest. The buffers must not overlap.
 class FrozenBf16Operands {
  public:
   explicit FrozenBf16Operands(const std::vector<std::pair<const float*, int64_t>>& buffers);  // (data, elements)

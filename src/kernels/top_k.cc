@@ -3,6 +3,8 @@
 #include "kernels/top_k.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -88,10 +90,39 @@ struct RowState {
   bool bad = false;
 };
 
-// Columns per block: about 1 MiB of float logits for all rows, a multiple of 64, at least 256.
-int64_t block_columns(int64_t rows, int64_t vocab) {
-  const int64_t target = (int64_t{1} << 18) / std::max<int64_t>(rows, 1);
-  return std::min(vocab, std::max<int64_t>(256, target / 64 * 64));
+// Columns per block: a fixed grid (the last block narrower), so that the frozen bf16 copies of an output
+// layer's column blocks are the same for every row count; 1024 columns of a few hundred rows stay in L2.
+constexpr int64_t kBlockColumns = 1024;
+
+// Rows [r0, r1) through every column block: the block's logits by gemm() into this thread's tile, then each
+// row's running max, rescaled sum of exponentials and best list.
+void reduce_rows(const LogitsTopKShape& s, const float* x, const float* w, const float* bias, int64_t r0, int64_t r1,
+                 TopEntry* best, RowState* state) {
+  const int64_t nr = r1 - r0, k = s.k;
+  thread_local std::vector<float> tile;
+  tile.resize(static_cast<size_t>(nr * std::min(kBlockColumns, s.vocab)));
+  for (int64_t c0 = 0; c0 < s.vocab; c0 += kBlockColumns) {
+    const int64_t nc = std::min(kBlockColumns, s.vocab - c0);
+    // tile [nr, nc] = x rows r0 .. r1 * (w rows c0 .. c0 + nc)^T
+    gemm(GemmShape{false, true, nr, nc, s.in, s.in, s.in, nc}, 1.f, x + r0 * s.in, w + c0 * s.in, 0.f, tile.data());
+    const int64_t banned = s.banned >= c0 && s.banned < c0 + nc ? s.banned - c0 : -1;
+    for (int64_t r = r0; r < r1; ++r) {
+      RowState& st = state[r];
+      if (st.bad) continue;
+      float* row = tile.data() + (r - r0) * nc;
+      const float m = add_bias_and_max(row, bias != nullptr ? bias + c0 : nullptr, nc);
+      if (!offer_row(row, nc, c0, banned, k, best + r * k, &st.count)) {
+        st.bad = true;
+        continue;
+      }
+      if (m == -kInf) continue;  // every logit of the block is -inf: adds nothing to the sum
+      if (m > st.max) {
+        st.sum = st.max == -kInf ? 0.f : st.sum * exp_f32(st.max - m);
+        st.max = m;
+      }
+      st.sum += sum_exp(row, st.max, nc);
+    }
+  }
 }
 
 }  // namespace
@@ -110,33 +141,17 @@ int64_t logits_top_k(const LogitsTopKShape& s, const float* x, const float* w, c
   std::vector<RowState> state(static_cast<size_t>(rows));
   // Each thread takes its own rows through every column block: its GEMMs (single-threaded inside the
   // region) and the reductions of their output stay on one core, with no barrier between them.
+  std::exception_ptr error;  // the first thrown on any thread (an allocation, oneDNN), rethrown after the region
+  std::atomic<bool> failed{false};
   parallel_rows(rows, vocab * (s.in + 12), [&](int64_t r0, int64_t r1) {
-    const int64_t nr = r1 - r0, cols = block_columns(nr, vocab);
-    thread_local std::vector<float> tile;
-    tile.resize(static_cast<size_t>(nr * cols));
-    for (int64_t c0 = 0; c0 < vocab; c0 += cols) {
-      const int64_t nc = std::min(cols, vocab - c0);
-      // tile [nr, nc] = x rows r0 .. r1 * (w rows c0 .. c0 + nc)^T
-      gemm(GemmShape{false, true, nr, nc, s.in, s.in, s.in, nc}, 1.f, x + r0 * s.in, w + c0 * s.in, 0.f, tile.data());
-      const int64_t banned = s.banned >= c0 && s.banned < c0 + nc ? s.banned - c0 : -1;
-      for (int64_t r = r0; r < r1; ++r) {
-        RowState& st = state[static_cast<size_t>(r)];
-        if (st.bad) continue;
-        float* row = tile.data() + (r - r0) * nc;
-        const float m = add_bias_and_max(row, bias != nullptr ? bias + c0 : nullptr, nc);
-        if (!offer_row(row, nc, c0, banned, k, best.data() + r * k, &st.count)) {
-          st.bad = true;
-          continue;
-        }
-        if (m == -kInf) continue;  // every logit of the block is -inf: adds nothing to the sum
-        if (m > st.max) {
-          st.sum = st.max == -kInf ? 0.f : st.sum * exp_f32(st.max - m);
-          st.max = m;
-        }
-        st.sum += sum_exp(row, st.max, nc);
-      }
+    try {
+      reduce_rows(s, x, w, bias, r0, r1, best.data(), state.data());
+    } catch (...) {
+      if (!failed.exchange(true)) error = std::current_exception();
     }
   });
+  if (error) std::rethrow_exception(error);
+
   int64_t first_bad = -1;
   for (int64_t r = 0; r < rows; ++r) {
     const RowState& st = state[static_cast<size_t>(r)];

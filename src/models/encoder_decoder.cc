@@ -449,7 +449,10 @@ TopTokens EncoderDecoder::step_top(DecoderState& state, const Tensor& prev, int6
   const Tensor x = contiguous(step_features(state, prev, weights));  // [N, F]
   const Tensor& w = out_.weight();
   const Tensor& b = out_.bias();
-  if (x.dtype() != DType::F32 || w.dtype() != DType::F32) return top_tokens(log_softmax(out_.forward(x), -1), k, banned);
+  if (x.dtype() != DType::F32 || w.dtype() != DType::F32 || !w.is_contiguous())
+    return top_tokens(log_softmax(out_.forward(x), -1), k, banned);
+  ATTEND_CHECK(x.ndim() == 2 && x.size(1) == w.size(1), "encoder-decoder step: output layer input {} for weight {}",
+               x.shape(), w.shape());
   const int64_t n = x.size(0);
   TopTokens top{Tensor::empty({n, k}, DType::I64), Tensor::empty({n, k}, DType::F32)};
   const Tensor bias = b.defined() ? contiguous(b) : Tensor();

@@ -100,12 +100,22 @@ TopTokens run_step(const char* op, StepModel& model, DecoderState& state, const 
                    int64_t k, Tensor* weights, bool ban_eos) {
   const int64_t n = static_cast<int64_t>(prev.size());
   ATTEND_CHECK(state.rows() == n, "{}: the model's state has {} rows, the search expected {}", op, state.rows(), n);
-  TopTokens top = model.step_top(state, Tensor::from(prev, {n}), k, ban_eos ? data::kEos : -1, weights);
+  TopTokens top;
+  try {
+    top = model.step_top(state, Tensor::from(prev, {n}), k, ban_eos ? data::kEos : -1, weights);
+  } catch (const Error& e) {
+    ATTEND_FAIL("{}: {}", op, e.what());
+  }
   const Shape want{n, k};
   ATTEND_CHECK(top.ids.defined() && top.log_probs.defined() && top.ids.shape() == want &&
                    top.log_probs.shape() == want && top.ids.dtype() == DType::I64 &&
                    top.log_probs.dtype() == DType::F32 && top.ids.is_contiguous() && top.log_probs.is_contiguous(),
                "{}: step_top must return contiguous int64 ids and float32 log-probs [N = {}, k = {}]", op, n, k);
+  const int64_t vocab = model.target_vocab();
+  const int64_t* ids = top.ids.data<int64_t>();
+  for (int64_t i = 0; i < n * k; ++i)
+    ATTEND_CHECK(ids[i] >= -1 && ids[i] < vocab, "{}: step_top returned token {} outside the vocabulary of {}", op,
+                 ids[i], vocab);
   if (weights != nullptr) {
     ATTEND_CHECK(weights->defined(), "{}: keep_weights needs a model whose step returns attention weights", op);
     ATTEND_CHECK(weights->ndim() == 2 && weights->size(0) == n && weights->size(1) == ts,
@@ -168,7 +178,8 @@ bool advance(Sentence& s, const SearchOptions& o, const float* top_lp, const int
     const double base = s.live[static_cast<size_t>(j)].log_prob;
     const int64_t at = (row0 + j) * per_row;
     for (int64_t e = 0; e < per_row; ++e)
-      if (top_ids[at + e] >= 0) cands.push_back({base + static_cast<double>(top_lp[at + e]), j, top_ids[at + e]});
+      if (top_ids[at + e] >= 0 && top_lp[at + e] != -std::numeric_limits<float>::infinity())  // never a -inf token
+        cands.push_back({base + static_cast<double>(top_lp[at + e]), j, top_ids[at + e]});
   }
   // At most k <= beam candidates are EOS, so the best 2 * beam hold `beam` non-EOS ones when there are.
   const auto m = std::min<int64_t>(static_cast<int64_t>(cands.size()), 2 * beam);
@@ -321,7 +332,8 @@ std::vector<Hypothesis> greedy_search(StepModel& model, const Tensor& src, const
     for (int64_t i = 0; i < n; ++i) {
       const auto b = static_cast<size_t>(active[static_cast<size_t>(i)]);
       Hypothesis& h = out[b];
-      const int64_t best = top_ids[i];  // argmax over finite log-probs, the smaller id on ties; -1: none
+      // The argmax over finite log-probs, the smaller id on ties; -1: none.
+      const int64_t best = top_lp[i] == -std::numeric_limits<float>::infinity() ? -1 : top_ids[i];
       bool finished = true;
       if (best < 0) {
         h.log_prob = h.score = kNegInf;

@@ -39,7 +39,8 @@ class StepModel {
   // What the searches call: the k best tokens of every row of step()'s log-probs (larger first, ties to the
   // smaller id), never token `banned` (-1: none) nor a token of log-prob -inf. The default takes them from
   // step(); a model may find them without forming the [N, V] log-probs (EncoderDecoder fuses the choice
-  // with its output layer). Fails naming the row when a log-prob is NaN or +inf.
+  // with its output layer and ranks by logits: of two tokens whose log-probs round to the same float, the
+  // one with the larger logit comes first). Fails naming the row when a log-prob is NaN or +inf.
   virtual TopTokens step_top(DecoderState& state, const Tensor& prev, int64_t k, int64_t banned, Tensor* weights);
   // Keeps rows `rows` of the state (indices into the current N; repeats allowed), in that order.
   virtual void select(DecoderState& state, const std::vector<int64_t>& rows) = 0;

@@ -136,7 +136,9 @@ TEST(MakeAttention, SparsemaxGivesExactZerosAndRespectsMasks) {
       for (int64_t j = 0; j < 9; ++j) {
         sum += w(b, t, j);
         zeros += w(b, t, j) == 0.0;
-        if (b == 1 && j >= 6) EXPECT_EQ(w(b, t, j), 0.0);
+        if (b == 1 && j >= 6) {
+          EXPECT_EQ(w(b, t, j), 0.0);
+        }
       }
       EXPECT_NEAR(sum, 1.0, 1e-5);
     }

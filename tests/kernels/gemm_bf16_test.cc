@@ -182,6 +182,27 @@ TEST(GemmBf16, FrozenBRelaxesTheShapeRule) {
   }
 }
 
+// A square frozen block read as W (dX = G W) and as W^T (y = x W^T) asks for the same packed layout but
+// holds different matrices: each product must get its own packed copy.
+TEST(GemmBf16, FrozenSquareWeightPackedPerOrientation) {
+  if (!bf16_gemm_native()) GTEST_SKIP() << "no native bf16 GEMM on this CPU";
+  std::mt19937 rng(31);
+  const int64_t m = 64, h = 256;
+  const auto x = random_matrix(m, h, rng, 1.f), w = random_matrix(h, h, rng, 1.f);
+  const GemmShape transposed{false, true, m, h, h, h, h, h}, plain{false, false, m, h, h, h, h, h};
+  std::vector<float> got(m * h), want(m * h);
+  PrecisionScope scope(GemmPrecision::Bf16, false);
+  FrozenBf16Operands frozen({{w.data(), static_cast<int64_t>(w.size())}});
+  for (int round = 0; round < 2; ++round) {  // the second round finds both packed copies
+    for (const GemmShape& s : {transposed, plain}) {
+      gemm(s, 1.f, x.data(), w.data(), 0.f, got.data());
+      ref::gemm(s, 1.f, rounded(x).data(), rounded(w).data(), 0.f, want.data());
+      for (size_t i = 0; i < want.size(); ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << "trans_b " << s.trans_b << " round " << round;
+    }
+  }
+}
+
 // A frozen buffer is rounded once: inside the scope a change to it is not seen (the promise the scope
 // makes), a block inside it is rounded at its first use and then reused, and after the scope the new
 // values count again.

@@ -161,8 +161,17 @@ TEST(EncoderDecoder, SelectRepeatsAndDropsRows) {
 // step_top (the output layer fused with the choice of the k best tokens) gives the tokens and log-probs
 // that top_tokens takes from step()'s log-softmax, for every variant, over several steps, with EOS banned.
 TEST(EncoderDecoder, FusedStepTopMatchesTheLogSoftmaxOfStep) {
-  for (const char* text : kVariants) {
-    SCOPED_TRACE(text);
+  struct Restore {
+    ~Restore() {
+      kernels::set_gemm_precision(kernels::GemmPrecision::F32);
+      kernels::set_bf16_all_sizes(false);
+    }
+  } restore;
+  for (const char* text : kVariants)
+  for (bool bf16 : {false, true}) {  // in bf16 (every GEMM) both paths round the same operands
+    SCOPED_TRACE(::testing::Message() << text << (bf16 ? " bf16" : " f32"));
+    kernels::set_gemm_precision(bf16 ? kernels::GemmPrecision::Bf16 : kernels::GemmPrecision::F32);
+    kernels::set_bf16_all_sizes(bf16);
     Rng rng(8);
     EncoderDecoder model(small_config(text), rng);
     model.eval();
@@ -176,7 +185,7 @@ TEST(EncoderDecoder, FusedStepTopMatchesTheLogSoftmaxOfStep) {
       const TopTokens got = model.step_top(*fused, Tensor::from(prev, {4}), 5, banned, nullptr);
       EXPECT_EQ(got.ids.to_vector<int64_t>(), want.ids.to_vector<int64_t>()) << "step " << t;
       const auto gl = got.log_probs.to_vector<float>(), wl = want.log_probs.to_vector<float>();
-      for (size_t i = 0; i < gl.size(); ++i) EXPECT_NEAR(gl[i], wl[i], 1e-5) << "step " << t;
+      for (size_t i = 0; i < gl.size(); ++i) EXPECT_NEAR(gl[i], wl[i], bf16 ? 1e-4 : 1e-5) << "step " << t;
       const auto ids = got.ids.to_vector<int64_t>();
       for (size_t r = 0; r < prev.size(); ++r) prev[r] = ids[r * 5 + 1];  // the second best: not the argmax path
     }

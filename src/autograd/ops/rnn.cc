@@ -210,10 +210,7 @@ class RecurrentProducts {
       : B_(c.B), H_(c.H), G_(c.G()), threads_(threads), beta_(beta) {
     if constexpr (std::is_same_v<T, float>) {
       if (c.T < kPackMinSteps || c.B < kPackMinBatch) return;
-      // bf16 with W_hh frozen for the step: gemm() already multiplies rounded, packed copies.
-      if (kernels::gemm_precision() == kernels::GemmPrecision::Bf16 &&
-          kernels::is_frozen_bf16_operand(c.w_hh_dense.template data<float>()))
-        return;
+      if (frozen_bf16(c)) return;
       size_t bytes = 0;
       for (int p = 0; p < threads; ++p) {
         const UnitRange u = units_of(H_, p, threads);
@@ -230,6 +227,19 @@ class RecurrentProducts {
       }
       buffer_ = Tensor::empty({static_cast<int64_t>(bytes / sizeof(float)) + 16}, DType::F32);
     }
+  }
+
+  // bf16 with W_hh frozen for the step, and every thread's products worth it: gemm() then multiplies
+  // rounded copies packed once, and float packing here would only cost.
+  bool frozen_bf16(const RnnCall& c) const {
+    if (kernels::gemm_precision() != kernels::GemmPrecision::Bf16 || !kernels::bf16_gemm_native() ||
+        !kernels::is_frozen_bf16_operand(c.w_hh_dense.template data<float>()))
+      return false;
+    for (int p = 0; p < threads_; ++p) {
+      const UnitRange u = units_of(H_, p, threads_);
+      if (u.begin < u.end && !kernels::bf16_pays_off_frozen_b(shape(u))) return false;
+    }
+    return true;
   }
 
   // True when the region has the planned thread count (then every thread packs and runs packed).
