@@ -3,6 +3,8 @@
 # Prepares the data, trains configs/cmudict.json into runs/cmudict (resumable: run again after a kill), and
 # scores the best dev model on the test split with greedy and beam-5 decoding (JSON lines).
 # Usage: experiments/cmudict.sh [build-dir] [config]
+# The RESULTS.md run of 2026-12-02: ATTEND_THREADS=1 ATTEND_PRECISION=bf16 experiments/cmudict.sh (mixed precision;
+# keep the same ATTEND_PRECISION when resuming).
 set -euo pipefail
 BUILD=${1:-build}
 CONFIG=${2:-configs/cmudict.json}
