@@ -15,6 +15,7 @@
 #include <tuple>
 #include <dnnl.hpp>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -122,6 +123,18 @@ FrozenRegistry& frozen_registry() {
   return r;
 }
 
+// The frozen buffer holding p and p's offset in it (in floats), or null; the registry's mutex must be held.
+std::pair<Frozen*, int64_t> find_frozen(FrozenRegistry& reg, const float* p) {
+  auto it = reg.buffers.upper_bound(p);  // the buffer starting at or before p, if any
+  if (it == reg.buffers.begin()) return {nullptr, 0};
+  --it;
+  // Addresses compared as integers: p need not point into this buffer.
+  const uintptr_t bytes = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(it->first);
+  const auto offset = static_cast<int64_t>(bytes / sizeof(float));
+  if (offset >= it->second.elements) return {nullptr, 0};
+  return {&it->second, offset};
+}
+
 ThreadState& thread_state() {
   thread_local ThreadState st;
   return st;
@@ -171,18 +184,12 @@ const uint16_t* bf16_operand(const float* src, int64_t rows, int64_t cols, int64
   {
     FrozenRegistry& reg = frozen_registry();
     std::lock_guard<std::mutex> lock(reg.mu);  // a copy is made once, by the first thread that needs it
-    auto it = reg.buffers.upper_bound(src);    // the frozen buffer starting at or before src, if any
-    if (it != reg.buffers.begin()) {
-      --it;
-      // Addresses compared as integers: src need not point into this buffer.
-      const uintptr_t bytes = reinterpret_cast<uintptr_t>(src) - reinterpret_cast<uintptr_t>(it->first);
-      const auto offset = static_cast<int64_t>(bytes / sizeof(float));
-      if (offset + (rows - 1) * ld + cols <= it->second.elements) {
-        FrozenCopy& copy = it->second.rounded[{offset, rows, cols, ld}];
-        if (copy.plain.empty()) round_matrix(src, rows, cols, ld, copy.plain);
-        if (frozen != nullptr) *frozen = &copy;
-        return copy.plain.data();  // stays put: map nodes do not move, and a scope ends after its GEMMs
-      }
+    const auto [buffer, offset] = find_frozen(reg, src);
+    if (buffer != nullptr && offset + (rows - 1) * ld + cols <= buffer->elements) {
+      FrozenCopy& copy = buffer->rounded[{offset, rows, cols, ld}];
+      if (copy.plain.empty()) round_matrix(src, rows, cols, ld, copy.plain);
+      if (frozen != nullptr) *frozen = &copy;
+      return copy.plain.data();  // stays put: map nodes do not move, and a scope ends after its GEMMs
     }
   }
   round_matrix(src, rows, cols, ld, scratch);
@@ -234,11 +241,7 @@ bool bf16_pays_off_frozen_b(const GemmShape& s) {
 bool is_frozen_bf16_operand(const float* p) {
   FrozenRegistry& reg = frozen_registry();
   std::lock_guard<std::mutex> lock(reg.mu);
-  auto it = reg.buffers.upper_bound(p);
-  if (it == reg.buffers.begin()) return false;
-  --it;
-  const uintptr_t from = reinterpret_cast<uintptr_t>(it->first);
-  return reinterpret_cast<uintptr_t>(p) < from + static_cast<uintptr_t>(it->second.elements) * sizeof(float);
+  return find_frozen(reg, p).first != nullptr;
 }
 
 const char* gemm_precision_name(GemmPrecision p) { return p == GemmPrecision::Bf16 ? "bf16" : "f32"; }
