@@ -56,6 +56,7 @@ nlohmann::json RunConfig::to_json() const {
                       {"max_epochs", train.max_epochs},       {"lr", train.lr},
                       {"clip", train.clip},                   {"schedule", train.schedule},
                       {"label_smoothing", train.label_smoothing}, {"valid_every", train.valid_every},
+                      {"average_decay", train.average_decay},
                       {"guided_alignment", train.guided_alignment}, {"guide_file", train.guide_file},
                       {"valid_sentences", train.valid_sentences}, {"valid_beam", train.valid_beam},
                       {"patience", train.patience},           {"checkpoint_every", train.checkpoint_every},
@@ -105,7 +106,11 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
         else if (k == "clip") c.train.clip = number_in(x, name, 0, 1e9);
         else if (k == "schedule") c.train.schedule = string_of(x, name);
         else if (k == "label_smoothing") c.train.label_smoothing = number_in(x, name, 0, 0.999);
-        else if (k == "guided_alignment") c.train.guided_alignment = number_in(x, name, 0, 1000);
+        else if (k == "average_decay") {
+          c.train.average_decay = number_in(x, name, 0, 1);
+          ATTEND_CHECK(c.train.average_decay < 1, "config: '{}' must be below 1 (0 turns averaging off), got {}", name,
+                       c.train.average_decay);
+        } else if (k == "guided_alignment") c.train.guided_alignment = number_in(x, name, 0, 1000);
         else if (k == "guide_file") c.train.guide_file = string_of(x, name);
         else if (k == "valid_every") c.train.valid_every = int_at_least(x, name, 1);
         else if (k == "valid_sentences") c.train.valid_sentences = int_at_least(x, name, 0);

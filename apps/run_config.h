@@ -42,6 +42,7 @@ struct TrainSection {
   double clip = 1.0;
   std::string schedule = "constant";  // nn::Schedule::parse syntax
   double label_smoothing = 0.0;
+  double average_decay = 0.0;  // > 0: validate and keep an exponential moving average of the weights (nn/parameter_average.h)
   double guided_alignment = 0.0;  // > 0: weight of the guided-alignment loss on <dir>/<guide_file> (guided_alignment.h)
   // Pharaoh links of the training split in the gold's orientation (data.gold_src first): the gold, or
   // `attend align --split train --out` links.

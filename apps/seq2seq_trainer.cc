@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 
 #include "autograd/tape.h"
 #include "base/error.h"
@@ -20,6 +21,7 @@
 #include "nn/checkpoint.h"
 #include "nn/clip.h"
 #include "nn/optim.h"
+#include "nn/parameter_average.h"
 #include "nn/schedule.h"
 #include "progress.h"
 #include "translator.h"
@@ -156,6 +158,8 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   Rng init_rng(tr.seed);
   m.model = std::make_unique<models::EncoderDecoder>(cfg.model, init_rng);
   nn::Adam optimizer(m.model->named_parameters(), {.lr = tr.lr});
+  std::unique_ptr<nn::ParameterAverage> average;
+  if (tr.average_decay > 0) average = std::make_unique<nn::ParameterAverage>(*m.model, tr.average_decay);
   const nn::Schedule schedule = nn::Schedule::parse(tr.schedule, tr.lr);
   data::Batcher batcher(std::move(train.examples), {.max_tokens = tr.max_tokens, .seed = tr.seed});
   Rng dropout_rng(tr.seed * 104729 + 3);
@@ -181,6 +185,12 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     ATTEND_CHECK(st.rng && st.extra.contains("batcher") && st.extra.contains("best"),
                  "train: checkpoint in {} lacks the state needed to resume", (dir / "checkpoint").string());
     dropout_rng.set_state(*st.rng);
+    if (average) {
+      ATTEND_CHECK(st.extra.contains("average_updates") && !st.tensors.empty(),
+                   "train: checkpoint in {} holds no weight average, but train.average_decay is set",
+                   (dir / "checkpoint").string());
+      average->load(st.tensors, st.extra["average_updates"].get<int64_t>());
+    }
     batcher.restore(data::batcher_state_from_json(st.extra["batcher"]));
     best = st.extra["best"].is_null() ? best : st.extra["best"].get<double>();
     bad_validations = st.extra.value("bad_validations", int64_t{0});
@@ -214,6 +224,10 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
                   {"seconds", window_seconds}, {"guide_sum", window_guide}}}};
     if (m.model->baseline())
       st.extra["baseline"] = {m.model->baseline()->average(), m.model->baseline()->observed()};
+    if (average) {
+      st.extra["average_updates"] = average->updates();
+      st.tensors = average->tensors();
+    }
     nn::save_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer, st);
   };
 
@@ -222,6 +236,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   double train_seconds = 0;
   int64_t train_tokens = 0;
   auto validate = [&] {
+    const nn::AveragedWeightsScope averaged(average.get());  // validated and kept as best: the average
     EvalOptions eo;
     eo.translate.search.beam = tr.valid_beam;
     eo.max_sentences = tr.valid_sentences;
@@ -271,6 +286,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     optimizer.set_lr(schedule.lr_at(step));
     optimizer.step();
     optimizer.zero_grad();
+    if (average) average->update();
     ++step;
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     train_seconds += dt;
@@ -304,6 +320,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     // A run shorter than valid_every still gets a best. One leg of a longer run gets a provisional one that
     // changes no training state (the next leg's first validation replaces it, as in the run in one go).
     if (partial && !stopped) {
+      const nn::AveragedWeightsScope averaged(average.get());
       EvalOptions eo;
       eo.translate.search.beam = tr.valid_beam;
       eo.max_sentences = tr.valid_sentences;

@@ -3,7 +3,8 @@
 // smoothing, dropout, Adam with clipping and an LR schedule, validation on dev every N steps (loss and the
 // task's metric from decoding) with early stopping, the best weights in DIR/best, periodic checkpoints in
 // DIR/checkpoint, metrics as JSON lines and a curve (DIR/curve.svg), and --resume after a kill that replays
-// exactly the batches and random numbers the uninterrupted run would have used.
+// exactly the batches and random numbers the uninterrupted run would have used. With train.average_decay
+// the run validates, and keeps as best, an exponential moving average of the weights.
 #pragma once
 #include <string>
 

@@ -37,6 +37,7 @@ constexpr const char* kFormat = "attend.checkpoint";
 constexpr int kVersion = 1;
 constexpr const char* kModelFile = "model.safetensors";
 constexpr const char* kOptimizerFile = "optimizer.safetensors";
+constexpr std::string_view kExtraPrefix = "extra.";  // the caller's tensors in the optimizer file
 constexpr const char* kStateFile = "state.json";
 constexpr const char* kSaveIdKey = "attend.save_id";
 
@@ -303,8 +304,9 @@ void save_checkpoint(const std::string& dir, const Module& model, const Optimize
     save_safetensors(tmp_name(model_path).string(), model.named_parameters(), meta_model, /*sync=*/true);
     const Metadata meta_opt{{kSaveIdKey, save_id}, {"attend.step", std::to_string(state.step)},
                             {"attend.content", optimizer ? optimizer->kind() : "none"}};
-    save_safetensors(tmp_name(optimizer_path).string(), optimizer ? optimizer->state_tensors() : NamedTensors{},
-                     meta_opt, /*sync=*/true);
+    NamedTensors opt_tensors = optimizer ? optimizer->state_tensors() : NamedTensors{};
+    for (const auto& [name, t] : state.tensors) opt_tensors.emplace_back(std::string(kExtraPrefix) + name, t);
+    save_safetensors(tmp_name(optimizer_path).string(), opt_tensors, meta_opt, /*sync=*/true);
     std::string text;
     try {
       text = doc.dump(2) + "\n";
@@ -330,15 +332,20 @@ void save_checkpoint(const std::string& dir, const Module& model, const Optimize
 CheckpointState read_checkpoint_state(const std::string& dir) { return resolve_checkpoint(dir).state; }
 
 CheckpointState load_checkpoint(const std::string& dir, Module& model, Optimizer* optimizer) {
-  const Resolved r = resolve_checkpoint(dir);
-  const CheckpointState& state = r.state;
+  Resolved r = resolve_checkpoint(dir);
+  CheckpointState& state = r.state;
   const std::string model_path = r.model_path.string();
   const SafetensorsFile weights = load_safetensors(model_path);
   const std::vector<Tensor> values = match_parameters(weights, model, model_path);
   if (optimizer) {
     ATTEND_CHECK(!state.optimizer.is_null(), "checkpoint '{}': saved without optimizer state", dir);
     const SafetensorsFile opt = load_safetensors(r.optimizer_path.string());
-    optimizer->load_state(state.optimizer, opt.tensors);  // validates before changing anything
+    NamedTensors own;
+    for (const auto& [name, t] : opt.tensors) {
+      if (name.starts_with(kExtraPrefix)) state.tensors.emplace_back(name.substr(kExtraPrefix.size()), t);
+      else own.emplace_back(name, t);
+    }
+    optimizer->load_state(state.optimizer, own);  // validates before changing anything
   }
   copy_into_parameters(model, values);  // cannot fail: shapes and dtypes matched above
   return state;

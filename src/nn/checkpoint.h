@@ -1,6 +1,7 @@
 // Training checkpoints: a directory holding
 //   model.safetensors      every parameter by its dotted name
-//   optimizer.safetensors  optimizer moment buffers ("adam.m.encoder.weight"; empty without an optimizer)
+//   optimizer.safetensors  optimizer moment buffers ("adam.m.encoder.weight"; empty without an optimizer) and
+//                          the caller's own tensors, if any ("extra.<name>", e.g. a parameter average)
 //   state.json             {"format": "attend.checkpoint", "version": 1, "save_id": "...", "step": N,
 //                           "config": {...}, "optimizer": {...} | null, "rng": [4 x u64] | null, "extra": ...}
 // Saving is crash-safe: every file goes to "<name>.tmp" in the same directory and is fsync'ed, then the
@@ -28,6 +29,7 @@ struct CheckpointState {
   nlohmann::json config = nlohmann::json::object();  // the caller's model/training config (an object)
   std::optional<std::array<uint64_t, 4>> rng{};       // attend::Rng::state()
   nlohmann::json extra = nlohmann::json::object();    // anything else the caller wants back
+  NamedTensors tensors{};  // the caller's tensors; loaded only together with an optimizer
   nlohmann::json optimizer{};                         // filled on load: Optimizer::state_json() or null
 };
 

@@ -215,9 +215,11 @@ TEST(CliSeq2SeqTrain, LearnsToReverseWords) {
 
 class CliSeq2SeqResume : public ::testing::Test {
  protected:
+  virtual void edit_config(json&) {}
   void SetUp() override {
     attend::testing_util::write_toy_g2p(data_, {.train = 150, .dev = 20, .test = 10});
     json j = attend::testing_util::toy_g2p_config(data_);
+    edit_config(j);
     j["model"]["dropout"] = 0.2;  // the dropout random numbers must be replayed too
     j["train"]["max_steps"] = 40;
     j["train"]["label_smoothing"] = 0.1;
@@ -284,6 +286,63 @@ TEST_F(CliSeq2SeqResume, ResumeAfterAKillReplaysFromTheLastCheckpoint) {
   r = train(cfg_, part, "--resume");
   ASSERT_EQ(r.exit_code, 0) << r.all();
   expect_same_as_full(part);
+}
+
+// The same with a weight average: the checkpoint must carry it (validations and best/ use it).
+class CliSeq2SeqResumeAveraged : public CliSeq2SeqResume {
+ protected:
+  void edit_config(json& j) override { j["train"]["average_decay"] = 0.8; }
+};
+
+TEST_F(CliSeq2SeqResumeAveraged, ResumeAfterAKillReplaysTheAverageToo) {
+  const fs::path part = tmp_.path() / "part";
+  ASSERT_EQ(train(cfg_, part, "--max-steps 14").exit_code, 0);
+  const auto saved = snapshot(part / "checkpoint");
+  ASSERT_EQ(train(cfg_, part, "--resume --max-steps 27").exit_code, 0);
+  for (const auto& [name, bytes] : saved) attend::testing_util::write_bytes((part / "checkpoint" / name).string(), bytes);
+  const CliResult r = train(cfg_, part, "--resume");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  expect_same_as_full(part);
+}
+
+TEST(CliSeq2SeqAverage, BestHoldsTheAveragedWeights) {
+  // One validation at the last step: best/ must hold the average the final checkpoint carries, which is not
+  // the last weights; a run without averaging validates the last weights themselves.
+  TempDir tmp;
+  const fs::path data = tmp.path() / "data", cfg = tmp.path() / "g2p.json";
+  attend::testing_util::write_toy_g2p(data, {.train = 60, .dev = 10, .test = 5});
+  json j = attend::testing_util::toy_g2p_config(data);
+  j["train"]["max_steps"] = 12;
+  j["train"]["valid_every"] = 12;
+  j["train"]["checkpoint_every"] = 12;
+  auto load = [](const fs::path& p) {
+    std::map<std::string, std::vector<float>> out;
+    for (const auto& [name, t] : attend::nn::load_safetensors(p.string()).tensors) out[name] = t.to_vector<float>();
+    return out;
+  };
+  for (const bool averaged : {false, true}) {
+    j["train"]["average_decay"] = averaged ? 0.9 : 0.0;
+    attend::testing_util::write_json_file(cfg, j);
+    const fs::path run = tmp.path() / (averaged ? "averaged" : "plain");
+    const CliResult r = train(cfg, run);
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+    const auto best = load(run / "best/model.safetensors"), last = load(run / "checkpoint/model.safetensors");
+    const auto opt = load(run / "checkpoint/optimizer.safetensors");
+    const json state = json::parse(read_bytes((run / "checkpoint/state.json").string()));
+    if (!averaged) {
+      EXPECT_TRUE(best == last);
+      EXPECT_FALSE(state["extra"].contains("average_updates"));
+      for (const auto& [name, v] : opt) EXPECT_FALSE(name.starts_with("extra.")) << name;
+      continue;
+    }
+    EXPECT_EQ(state["extra"]["average_updates"], 12);
+    ASSERT_FALSE(best.empty());
+    for (const auto& [name, v] : best) {
+      ASSERT_TRUE(opt.count("extra." + name)) << name;
+      EXPECT_TRUE(opt.at("extra." + name) == v) << name;
+      EXPECT_FALSE(last.at(name) == v) << name << ": the average equals the last weights";
+    }
+  }
 }
 
 TEST_F(CliSeq2SeqResume, StoppedOffTheLoggingGridThenResumedEqualsOneGo) {
@@ -385,6 +444,8 @@ TEST(CliSeq2SeqConfig, UnknownKeysAndBadValuesAreOneLineErrors) {
       {"no_dir", [](json& j) { j["data"].erase("dir"); }, "data.dir"},
       {"no_model", [](json& j) { j.erase("model"); }, "model"},
       {"no_attention", [](json& j) { j["model"].erase("attention"); }, "attention"},
+      {"average_one", [](json& j) { j["train"]["average_decay"] = 1.0; }, "train.average_decay"},
+      {"average_negative", [](json& j) { j["train"]["average_decay"] = -0.5; }, "train.average_decay"},
   };
   for (const Case& c : cases) {
     json j = good;

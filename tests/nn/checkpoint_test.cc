@@ -149,6 +149,36 @@ TEST_F(Checkpoint, RoundTripRestoresEverything) {
   EXPECT_EQ(values_of(b), values_of(a));
 }
 
+TEST_F(Checkpoint, CallerTensorsTravelWithTheOptimizerState) {
+  Outer a;
+  fill_pattern(a, 1.0);
+  Adam opt_a(a.named_parameters(), AdamOptions{.lr = 0.01});
+  train_step(a, opt_a, 0.5);
+  CheckpointState st;
+  st.step = 1;
+  st.tensors = {{"average.scale", Tensor::full(Shape{1}, 7.0)}, {"average.enc.bias", Tensor::full(Shape{2}, -3.0)}};
+  save_checkpoint(dir(), a, &opt_a, st);
+  const SafetensorsFile file = load_safetensors((fs::path(dir()) / "optimizer.safetensors").string());
+  ASSERT_EQ(file.tensors.size(), 8u);  // six Adam moments, then the caller's two
+  EXPECT_EQ(file.tensors[6].first, "extra.average.scale");
+
+  Outer b;
+  Adam opt_b(b.named_parameters(), AdamOptions{.lr = 0.5});
+  const CheckpointState got = load_checkpoint(dir(), b, &opt_b);
+  ASSERT_EQ(got.tensors.size(), 2u);
+  EXPECT_EQ(got.tensors[0].first, "average.scale");
+  EXPECT_EQ(got.tensors[0].second.to_vector<float>(), std::vector<float>{7.0f});
+  EXPECT_EQ(got.tensors[1].first, "average.enc.bias");
+  EXPECT_EQ(got.tensors[1].second.to_vector<float>(), (std::vector<float>{-3.0f, -3.0f}));
+  EXPECT_EQ(opt_b.step_count(), 1);  // the optimizer got only its own buffers
+  train_step(a, opt_a, 0.75);
+  train_step(b, opt_b, 0.75);
+  EXPECT_EQ(values_of(b), values_of(a));
+  // Without an optimizer the file is not read.
+  Outer c;
+  EXPECT_TRUE(load_checkpoint(dir(), c, nullptr).tensors.empty());
+}
+
 TEST_F(Checkpoint, WithoutOptimizer) {
   Outer a, b;
   fill_pattern(a, 2.0);
