@@ -33,6 +33,7 @@ nlohmann::json EncoderDecoderConfig::to_json() const {
                       {"encoder_layers", encoder_layers},
                       {"bidirectional", bidirectional},
                       {"hidden", hidden},
+                      {"decoder_layers", decoder_layers},
                       {"decoder", decoder_name(decoder)},
                       {"input_feeding", input_feeding},
                       {"dropout", dropout},
@@ -68,6 +69,7 @@ EncoderDecoderConfig EncoderDecoderConfig::from_json(const nlohmann::json& j) {
     else if (key == "encoder_hidden") need_int(c.encoder_hidden, 1);
     else if (key == "encoder_layers") need_int(c.encoder_layers, 1);
     else if (key == "hidden") need_int(c.hidden, 1);
+    else if (key == "decoder_layers") need_int(c.decoder_layers, 1);
     else if (key == "bidirectional") need_bool(c.bidirectional);
     else if (key == "input_feeding") need_bool(c.input_feeding);
     else if (key == "alignment_head") need_bool(c.alignment_head);
@@ -114,8 +116,9 @@ struct EncoderDecoder::Memory {
 };
 
 struct EncoderDecoder::Recurrent {
-  Tensor h;             // [N, H]
+  Tensor h;             // [N, H] the top layer's state s_t
   Tensor c;             // [N, H] (LSTM)
+  std::vector<Tensor> lower_h, lower_c;  // a deep decoder's layers below the top, first layer first
   Tensor feed;          // [N, H] h~_{t-1} (luong input feeding)
   Tensor prev_weights;  // [N, 1, Ts] (location-aware attention)
 };
@@ -177,6 +180,17 @@ EncoderDecoder::EncoderDecoder(const EncoderDecoderConfig& cfg, Rng& rng)
   } else {
     lstm_cell_ = std::make_unique<nn::LSTMCell>(cell, rng);
     register_module("decoder", lstm_cell_.get());
+  }
+  const nn::RnnCellOptions upper{.input_size = h, .hidden_size = h};
+  for (int64_t l = 1; l < cfg.decoder_layers; ++l) {
+    const std::string name = "decoder" + std::to_string(l);
+    if (cfg.cell == CellKind::Gru) {
+      upper_gru_cells_.push_back(std::make_unique<nn::GRUCell>(upper, rng));
+      register_module(name, upper_gru_cells_.back().get());
+    } else {
+      upper_lstm_cells_.push_back(std::make_unique<nn::LSTMCell>(upper, rng));
+      register_module(name, upper_lstm_cells_.back().get());
+    }
   }
 
   if (cfg.decoder != DecoderKind::None) {
@@ -270,23 +284,35 @@ EncoderDecoder::Recurrent EncoderDecoder::initial_state(const Memory& mem) {
     st.h = tanh(init_.forward(final_states(mem)));
   }
   if (cfg_.decoder == DecoderKind::Luong && cfg_.input_feeding) st.feed = Tensor::zeros({mem.values.size(0), cfg_.hidden});
+  // Every layer of a deep decoder starts from s_0 (the top layer's state is st.h).
+  st.lower_h.assign(static_cast<size_t>(cfg_.decoder_layers - 1), st.h);
+  st.lower_c.assign(st.lower_h.size(), Tensor());
   return st;
 }
 
-Tensor EncoderDecoder::cell_step(const Tensor& x, Recurrent& st) {
-  if (gru_cell_) {
-    st.h = gru_cell_->forward(x, st.h);
-  } else {
-    LstmState s = lstm_cell_->forward(x, st.h, st.c);
-    st.h = s.h;
-    st.c = s.c;
+Tensor EncoderDecoder::cell_step(const Tensor& x, Recurrent& st, Rng& rng) {
+  const size_t layers = static_cast<size_t>(cfg_.decoder_layers);
+  Tensor input = x;
+  for (size_t l = 0; l < layers; ++l) {
+    const bool top = l + 1 == layers;
+    Tensor& h = top ? st.h : st.lower_h[l];
+    Tensor& c = top ? st.c : st.lower_c[l];
+    if (l > 0) input = drop_.forward(input, rng);  // between stacked layers
+    if (cfg_.cell == CellKind::Gru) {
+      h = (l == 0 ? *gru_cell_ : *upper_gru_cells_[l - 1]).forward(input, h);
+    } else {
+      LstmState s = (l == 0 ? *lstm_cell_ : *upper_lstm_cells_[l - 1]).forward(input, h, c);
+      h = s.h;
+      c = s.c;
+    }
+    input = h;
   }
   return st.h;
 }
 
 Tensor EncoderDecoder::decode_step(const Memory& mem, const Tensor& emb, Recurrent& st, int64_t t, Rng& rng,
                                    attention::AttentionResult* attended) {
-  if (cfg_.decoder == DecoderKind::None) return cell_step(emb, st);  // [N, H]
+  if (cfg_.decoder == DecoderKind::None) return cell_step(emb, st, rng);  // [N, H]
   auto attend_to = [&](const Tensor& query) {  // query [N, H] -> context [N, He]
     attention::AttentionInputs in;
     in.query = unsqueeze(query, 1);  // [N, 1, H]
@@ -303,11 +329,11 @@ Tensor EncoderDecoder::decode_step(const Memory& mem, const Tensor& emb, Recurre
   };
   if (cfg_.decoder == DecoderKind::Bahdanau) {
     const Tensor context = attend_to(st.h);                // c_t from s_{t-1}
-    const Tensor s = cell_step(concat({emb, context}, 1), st);  // s_t
+    const Tensor s = cell_step(concat({emb, context}, 1), st, rng);  // s_t
     return concat({s, context, emb}, 1);                   // [N, H + He + E] for the readout
   }
   const Tensor x = cfg_.input_feeding ? concat({emb, st.feed}, 1) : emb;
-  const Tensor s = cell_step(x, st);
+  const Tensor s = cell_step(x, st, rng);
   const Tensor context = attend_to(s);
   const Tensor attentional = tanh(combine_->forward(concat({context, s}, 1)));  // h~_t [N, H]
   st.feed = attentional;
@@ -484,6 +510,8 @@ void EncoderDecoder::select(DecoderState& state, const std::vector<int64_t>& row
   const Tensor idx = row_index(rows);
   s.rec.h = take_rows(s.rec.h, idx);
   s.rec.c = take_rows(s.rec.c, idx);
+  for (Tensor& h : s.rec.lower_h) h = take_rows(h, idx);
+  for (Tensor& c : s.rec.lower_c) c = take_rows(c, idx);
   s.rec.feed = take_rows(s.rec.feed, idx);
   s.rec.prev_weights = take_rows(s.rec.prev_weights, idx);
   // The memory of every row of one sentence is the same: copy it only when rows change sentence.

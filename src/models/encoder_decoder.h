@@ -8,6 +8,9 @@
 //            c_t = attend(s_t, h), h~_t = tanh(W_c [c_t; s_t]), logits = W_o h~_t
 //   decoder "none": s_t = cell(e_t, s_{t-1}), logits = W_o s_t — the fixed-vector baseline (the source reaches
 //            the decoder only through s_0).
+// "decoder_layers": L > 1 stacks L cells (OpenNMT's and Marian's deep RNN decoder): "cell" above is the stack,
+//   the first cell reads the input, each next one the previous one's output (dropout between them), s_t is the
+//   top cell's state, and every layer starts from s_0.
 // "alignment_head": true adds a second, additive attention that is never used to translate: its query is
 //   [s_t; E y_t], the decoder state and the embedding of the token the step predicts, so it reads alignment
 //   off the token itself (as a word aligner does) instead of predicting where the next word will come from.
@@ -24,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +58,7 @@ struct EncoderDecoderConfig {
   int64_t encoder_layers = 1;
   bool bidirectional = true;
   int64_t hidden = 256;  // decoder state
+  int64_t decoder_layers = 1;
   DecoderKind decoder = DecoderKind::Bahdanau;
   bool input_feeding = true;  // luong only
   double dropout = 0.0;
@@ -112,7 +117,7 @@ class EncoderDecoder : public nn::Module, public StepModel {
   Tensor output_logits(const Tensor& features, Rng& rng);  // [..., F] -> [..., V]
   Tensor output_input(const Tensor& features, Rng& rng);   // [..., F] -> what the output layer reads
   Tensor step_features(DecoderState& state, const Tensor& prev, Tensor* weights);  // step() up to the output layer
-  Tensor cell_step(const Tensor& x, Recurrent& st);
+  Tensor cell_step(const Tensor& x, Recurrent& st, Rng& rng);
   // The alignment head's weights [N, T, Ts] for decoder states [N, T, H] and predicted-token embeddings [N, T, E].
   Tensor head_weights(const Memory& mem, const Tensor& states, const Tensor& next_emb, Rng& rng);
 
@@ -122,6 +127,9 @@ class EncoderDecoder : public nn::Module, public StepModel {
   std::unique_ptr<nn::LSTM> lstm_encoder_;
   std::unique_ptr<nn::GRUCell> gru_cell_;
   std::unique_ptr<nn::LSTMCell> lstm_cell_;
+  // Layers 2..L of a deep decoder ("decoder1", "decoder2", ...; the first layer keeps the name "decoder").
+  std::vector<std::unique_ptr<nn::GRUCell>> upper_gru_cells_;
+  std::vector<std::unique_ptr<nn::LSTMCell>> upper_lstm_cells_;
   nn::Linear init_;
   std::unique_ptr<attention::Attention> attention_;
   std::unique_ptr<nn::Linear> key_bridge_;  // luong dot/scaled/cosine: memory -> decoder size

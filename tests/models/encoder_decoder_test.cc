@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/ops.h"
@@ -43,7 +44,13 @@ const char* kVariants[] = {
     R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "none", "init": "final", "cell": "lstm"})",
     R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "luong", "init": "final",
         "attention": {"score": "general"}})",
+    // Deep decoders (kDeep below): a 2-layer LSTM with input feeding, a 3-layer GRU under Bahdanau attention.
+    R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "luong", "cell": "lstm", "decoder_layers": 2,
+        "dropout": 0.2, "attention": {"score": "general"}})",
+    R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "bahdanau", "decoder_layers": 3,
+        "attention": {"score": "additive"}})",
 };
+constexpr size_t kDeep[] = {11, 12};
 
 // A synthetic batch over the small configs' vocabulary of 12, lengths 2..6.
 data::SeqBatch small_batch(int64_t sentences, Rng& rng) {
@@ -130,8 +137,10 @@ TEST(EncoderDecoder, StepDecoderMatchesTeacherForcedLoss) {
 
 // select() keeps, drops and repeats rows: stepping a selected state equals stepping the chosen sentences.
 TEST(EncoderDecoder, SelectRepeatsAndDropsRows) {
+  for (const size_t variant : {size_t{5}, kDeep[0], kDeep[1]}) {
+  SCOPED_TRACE(kVariants[variant]);
   Rng rng(5);
-  EncoderDecoder model(small_config(kVariants[5]), rng);
+  EncoderDecoder model(small_config(kVariants[variant]), rng);
   model.eval();
   data::SeqBatch batch = small_batch(3, rng);
   auto full = model.start(batch.src, batch.src_mask);
@@ -156,6 +165,26 @@ TEST(EncoderDecoder, SelectRepeatsAndDropsRows) {
   }
   (void)full1;
   expect_error_containing([&] { model.select(*picked, {3}); }, "row 3 of 3");
+  }
+}
+
+// A deep decoder has one cell per layer, the first under the 1-layer decoder's name (checkpoints of 1-layer
+// models keep loading), and its layers really differ: a 2-layer model's first step is not the 1-layer one's.
+TEST(EncoderDecoder, DeepDecoderStacksItsCells) {
+  Rng rng(6);
+  EncoderDecoder deep(small_config(kVariants[kDeep[0]]), rng);
+  std::vector<std::string> names;
+  for (const auto& [name, p] : deep.named_parameters())
+    if (name.starts_with("decoder")) names.push_back(name.substr(0, name.find('.')));
+  EXPECT_NE(std::find(names.begin(), names.end(), "decoder"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "decoder1"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "decoder2"), names.end());
+  EncoderDecoderConfig one = small_config(kVariants[kDeep[0]]);
+  one.decoder_layers = 1;
+  Rng rng1(6);
+  EncoderDecoder shallow(one, rng1);
+  EXPECT_EQ(deep.parameter_count() - shallow.parameter_count(), 4 * (7 * 7 + 7 * 7 + 7 + 7))
+      << "one more LSTM cell of 7 inputs and 7 units (input and recurrent weights, two biases)";
 }
 
 // step_top (the output layer fused with the choice of the k best tokens) gives the tokens and log-probs
@@ -236,6 +265,8 @@ TEST(EncoderDecoder, ConfigRoundTripAndErrors) {
   expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"decoder": "bahdanau"})")); }, "needs an 'attention' section");
   expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"cell": "rnn", "decoder": "none"})")); }, "'cell' must be");
   expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"dropout": 1.5})")); }, "'dropout' must be a number in [0, 1)");
+  expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"decoder_layers": 0, "decoder": "none"})")); }, "'decoder_layers' must be an integer >= 1");
+  EXPECT_EQ(EncoderDecoderConfig::from_json(small_config(kVariants[kDeep[1]]).to_json()).decoder_layers, 3);
 }
 
 // Trains a tiny model to reverse strings of length 3..7 and greedy-decodes fresh ones through the StepModel.
@@ -295,6 +326,10 @@ TEST(EncoderDecoder, BahdanauLearnsToReverseWithBf16Gemms) {
 
 TEST(EncoderDecoder, LuongInputFeedingLearnsToReverse) {
   EXPECT_GE(reversal_accuracy_after_training(kVariants[1], 300), 0.9);
+}
+
+TEST(EncoderDecoder, DeepLuongDecoderLearnsToReverse) {
+  EXPECT_GE(reversal_accuracy_after_training(kVariants[kDeep[0]], 300), 0.9);
 }
 
 }  // namespace
