@@ -103,7 +103,7 @@ ATTEND_COMMAND("translate", "translate stdin to stdout with a trained model (gre
                  cmd.add_flag("--alignment", c->alignment, "append ' ||| ' and Pharaoh word alignments from attention");
                  cmd.add_option("--attention-json", c->attention_json,
                                 "write each sentence's attention matrix as JSON lines (for attend viz)");
-                 cmd.add_flag("--latest", c->latest, "use the latest checkpoint instead of the best dev weights");
+                 cmd.add_flag("--latest", c->latest, "use the latest checkpoint (its weight average, if the run keeps one) instead of the best dev weights");
                  cmd.add_option("--chunk", c->chunk, "lines read before translating (streaming granularity)")
                      ->check(CLI::Range(1, 1 << 20));
                  return [c] { return run_translate(*c); };

@@ -51,7 +51,7 @@ void add_viz_options(CLI::App& cmd, VizCli& c) {
   cmd.add_option("--split", c.split, "with --model: dev | test | train | another split name")
       ->check(split_name_check())
       ->needs(model);
-  cmd.add_flag("--latest", c.latest, "with --model: the latest checkpoint instead of the best")->needs(model);
+  cmd.add_flag("--latest", c.latest, "with --model: the latest checkpoint (its weight average, if any) instead of the best")->needs(model);
   cmd.add_option("--out", c.out, "output image: .png or .svg (curves: .svg)");
   cmd.add_option("--index", c.index, "which alignment of the file to draw (0-based)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));

@@ -226,7 +226,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
       st.extra["baseline"] = {m.model->baseline()->average(), m.model->baseline()->observed()};
     if (average) {
       st.extra["average_updates"] = average->updates();
-      st.tensors = average->tensors();
+      st.tensors = average->state();
     }
     nn::save_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer, st);
   };

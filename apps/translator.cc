@@ -10,6 +10,7 @@
 #include "data/batcher.h"
 #include "models/forced_attention.h"
 #include "nn/checkpoint.h"
+#include "nn/parameter_average.h"
 
 namespace attend::app {
 
@@ -29,7 +30,9 @@ LoadedModel load_model_dir(const std::string& dir, bool latest) {
   const fs::path weights = fs::path(dir) / (latest ? "checkpoint" : "best");
   ATTEND_CHECK(fs::exists(weights / "state.json"), "model: {} holds no weights (missing {})", dir,
                (weights / "state.json").string());
-  nn::load_checkpoint(weights.string(), *m.model, nullptr);
+  const nn::CheckpointState st = nn::load_checkpoint(weights.string(), *m.model, nullptr, /*caller_tensors=*/latest);
+  // A run with train.average_decay validates (and keeps in best/) the average: the latest model is that too.
+  if (latest) nn::load_average_into(*m.model, st.tensors);
   m.model->eval();
   return m;
 }

@@ -4,7 +4,8 @@
 //   config.json            the run config with the vocabulary sizes filled in
 //   src.* / tgt.*          the two TextCodecs (vocabularies or SentencePiece models)
 //   best/                  the weights with the best dev score (a checkpoint directory)
-//   checkpoint/            the latest training checkpoint (weights, optimizer, data position)
+//   checkpoint/            the latest training checkpoint (weights, optimizer, data position; with
+//                          train.average_decay also the weight average, which --latest reads as the model)
 //   metrics.jsonl, curve.svg
 #pragma once
 #include <memory>

@@ -331,21 +331,21 @@ void save_checkpoint(const std::string& dir, const Module& model, const Optimize
 
 CheckpointState read_checkpoint_state(const std::string& dir) { return resolve_checkpoint(dir).state; }
 
-CheckpointState load_checkpoint(const std::string& dir, Module& model, Optimizer* optimizer) {
+CheckpointState load_checkpoint(const std::string& dir, Module& model, Optimizer* optimizer, bool caller_tensors) {
   Resolved r = resolve_checkpoint(dir);
   CheckpointState& state = r.state;
   const std::string model_path = r.model_path.string();
   const SafetensorsFile weights = load_safetensors(model_path);
   const std::vector<Tensor> values = match_parameters(weights, model, model_path);
-  if (optimizer) {
-    ATTEND_CHECK(!state.optimizer.is_null(), "checkpoint '{}': saved without optimizer state", dir);
+  if (optimizer) ATTEND_CHECK(!state.optimizer.is_null(), "checkpoint '{}': saved without optimizer state", dir);
+  if (optimizer || caller_tensors) {
     const SafetensorsFile opt = load_safetensors(r.optimizer_path.string());
     NamedTensors own;
     for (const auto& [name, t] : opt.tensors) {
       if (name.starts_with(kExtraPrefix)) state.tensors.emplace_back(name.substr(kExtraPrefix.size()), t);
       else own.emplace_back(name, t);
     }
-    optimizer->load_state(state.optimizer, own);  // validates before changing anything
+    if (optimizer) optimizer->load_state(state.optimizer, own);  // validates before changing anything
   }
   copy_into_parameters(model, values);  // cannot fail: shapes and dtypes matched above
   return state;

@@ -29,7 +29,7 @@ struct CheckpointState {
   nlohmann::json config = nlohmann::json::object();  // the caller's model/training config (an object)
   std::optional<std::array<uint64_t, 4>> rng{};       // attend::Rng::state()
   nlohmann::json extra = nlohmann::json::object();    // anything else the caller wants back
-  NamedTensors tensors{};  // the caller's tensors; loaded only together with an optimizer
+  NamedTensors tensors{};  // the caller's tensors (filled on load with an optimizer or with caller_tensors)
   nlohmann::json optimizer{};                         // filled on load: Optimizer::state_json() or null
 };
 
@@ -38,8 +38,10 @@ void save_checkpoint(const std::string& dir, const Module& model, const Optimize
                      const CheckpointState& state);
 
 // Loads weights into `model` (every parameter must be in the file with the same shape and dtype, and
-// the file must hold nothing else) and, when optimizer is non-null, its state. Returns the saved state.
-CheckpointState load_checkpoint(const std::string& dir, Module& model, Optimizer* optimizer);
+// the file must hold nothing else) and, when optimizer is non-null, its state. Returns the saved state, with
+// the caller's tensors when there is an optimizer or caller_tensors is set.
+CheckpointState load_checkpoint(const std::string& dir, Module& model, Optimizer* optimizer,
+                                bool caller_tensors = false);
 
 // Reads only state.json (still checking that it belongs with the tensor files), e.g. to rebuild a model
 // from its config before loading the weights.

@@ -294,6 +294,24 @@ class CliSeq2SeqResumeAveraged : public CliSeq2SeqResume {
   void edit_config(json& j) override { j["train"]["average_decay"] = 0.8; }
 };
 
+TEST_F(CliSeq2SeqResumeAveraged, ProvisionalBestIsTheAverage) {
+  // A leg stopped before the first validation (step 10) leaves a provisional best/: the average too.
+  const fs::path part = tmp_.path() / "part";
+  ASSERT_EQ(train(cfg_, part, "--max-steps 5").exit_code, 0);
+  std::map<std::string, std::vector<float>> extra;
+  for (const auto& [name, t] : attend::nn::load_safetensors((part / "checkpoint/optimizer.safetensors").string()).tensors)
+    if (name.starts_with("extra.average.")) extra[name.substr(14)] = t.to_vector<float>();
+  const auto best = attend::nn::load_safetensors((part / "best/model.safetensors").string()).tensors;
+  const auto last = attend::nn::load_safetensors((part / "checkpoint/model.safetensors").string()).tensors;
+  ASSERT_EQ(extra.size(), best.size());
+  bool differs_from_last = false;
+  for (size_t i = 0; i < best.size(); ++i) {
+    EXPECT_TRUE(extra.at(best[i].first) == best[i].second.to_vector<float>()) << best[i].first;
+    differs_from_last |= last[i].second.to_vector<float>() != best[i].second.to_vector<float>();
+  }
+  EXPECT_TRUE(differs_from_last) << "best/ holds the last weights, not their average";
+}
+
 TEST_F(CliSeq2SeqResumeAveraged, ResumeAfterAKillReplaysTheAverageToo) {
   const fs::path part = tmp_.path() / "part";
   ASSERT_EQ(train(cfg_, part, "--max-steps 14").exit_code, 0);
@@ -338,8 +356,8 @@ TEST(CliSeq2SeqAverage, BestHoldsTheAveragedWeights) {
     EXPECT_EQ(state["extra"]["average_updates"], 12);
     ASSERT_FALSE(best.empty());
     for (const auto& [name, v] : best) {
-      ASSERT_TRUE(opt.count("extra." + name)) << name;
-      EXPECT_TRUE(opt.at("extra." + name) == v) << name;
+      ASSERT_TRUE(opt.count("extra.average." + name)) << name;
+      EXPECT_TRUE(opt.at("extra.average." + name) == v) << name;
       EXPECT_FALSE(last.at(name) == v) << name << ": the average equals the last weights";
     }
   }

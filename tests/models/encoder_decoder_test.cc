@@ -255,6 +255,45 @@ TEST(EncoderDecoder, BeamSearchIsTheSameWithTheFusedOutputLayer) {
   }
 }
 
+// The stack really runs and carries every layer's state. The top GRU is made memoryless (update gate shut by a
+// bias of -60, recurrent weights zero: h_t = tanh(W_in x_t + b_in)), so what the 3rd step remembers of the 2nd
+// token reaches it only through the lower layer's carried state; and changing the top layer's weights changes
+// the output.
+TEST(EncoderDecoder, DeepDecoderCarriesTheLowerLayersState) {
+  Rng rng(9);
+  EncoderDecoder model(small_config(R"({"embed": 8, "encoder_hidden": 6, "hidden": 7, "decoder": "none",
+                                         "bidirectional": false, "decoder_layers": 2})"),
+                       rng);
+  model.eval();
+  const int64_t h = 7;
+  for (auto& [name, p] : model.named_parameters()) {
+    Tensor t = p;
+    float* d = t.data<float>();
+    if (name == "decoder1.weight_hh" || name == "decoder1.bias_hh") std::fill_n(d, t.numel(), 0.0f);
+    if (name == "decoder1.weight_ih") std::fill_n(d + h * h, h * h, 0.0f);  // z rows
+    if (name == "decoder1.bias_ih") std::fill_n(d + h, h, -60.0f);           // z = sigmoid(-60) = 0
+  }
+  data::SeqBatch batch = small_batch(1, rng);
+  auto third_step = [&](int64_t second) {
+    auto state = model.start(batch.src, batch.src_mask);
+    for (int64_t tok : {int64_t{data::kBos}, second}) model.step(*state, Tensor::from(std::vector<int64_t>{tok}, {1}), nullptr);
+    return model.step(*state, Tensor::from(std::vector<int64_t>{7}, {1}), nullptr).to_vector<float>();
+  };
+  const std::vector<float> a = third_step(5), b = third_step(6);
+  double diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+  EXPECT_GT(diff, 1e-4) << "the 2nd token did not reach the 3rd step: the lower layer's state was not carried";
+  for (auto& [name, p] : model.named_parameters())
+    if (name == "decoder1.weight_ih") {
+      Tensor t = p;
+      for (int64_t i = 2 * h * h; i < 3 * h * h; ++i) t.data<float>()[i] *= 2.0f;  // n rows
+    }
+  const std::vector<float> scaled = third_step(5);
+  diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(static_cast<double>(a[i]) - scaled[i]));
+  EXPECT_GT(diff, 1e-4) << "the top layer's weights do not matter";
+}
+
 TEST(EncoderDecoder, ConfigRoundTripAndErrors) {
   const EncoderDecoderConfig c = small_config(kVariants[2]);
   const EncoderDecoderConfig back = EncoderDecoderConfig::from_json(c.to_json());

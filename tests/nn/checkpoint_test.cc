@@ -158,6 +158,7 @@ TEST_F(Checkpoint, CallerTensorsTravelWithTheOptimizerState) {
   st.step = 1;
   st.tensors = {{"average.scale", Tensor::full(Shape{1}, 7.0)}, {"average.enc.bias", Tensor::full(Shape{2}, -3.0)}};
   save_checkpoint(dir(), a, &opt_a, st);
+  const auto saved = values_of(a);
   const SafetensorsFile file = load_safetensors((fs::path(dir()) / "optimizer.safetensors").string());
   ASSERT_EQ(file.tensors.size(), 8u);  // six Adam moments, then the caller's two
   EXPECT_EQ(file.tensors[6].first, "extra.average.scale");
@@ -174,9 +175,13 @@ TEST_F(Checkpoint, CallerTensorsTravelWithTheOptimizerState) {
   train_step(a, opt_a, 0.75);
   train_step(b, opt_b, 0.75);
   EXPECT_EQ(values_of(b), values_of(a));
-  // Without an optimizer the file is not read.
+  // Without an optimizer the file is read only when asked for.
   Outer c;
   EXPECT_TRUE(load_checkpoint(dir(), c, nullptr).tensors.empty());
+  const CheckpointState asked = load_checkpoint(dir(), c, nullptr, /*caller_tensors=*/true);
+  ASSERT_EQ(asked.tensors.size(), 2u);
+  EXPECT_EQ(asked.tensors[1].first, "average.enc.bias");
+  EXPECT_EQ(values_of(c), saved);
 }
 
 TEST_F(Checkpoint, WithoutOptimizer) {

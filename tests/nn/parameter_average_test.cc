@@ -104,7 +104,9 @@ TEST(ParameterAverage, SwapExchangesAndSwapsBack) {
 TEST(ParameterAverage, LoadValidatesBeforeChangingAnything) {
   TwoParams m;
   ParameterAverage avg(m, 0.9);
-  NamedTensors good = {{"w", Tensor::full(Shape{2, 3}, 4.0)}, {"b", Tensor::full(Shape{3}, 5.0)}};
+  // Checkpoint names carry the prefix; tensors without it (another caller's) are ignored.
+  NamedTensors good = {{"average.w", Tensor::full(Shape{2, 3}, 4.0)}, {"other", Tensor::full(Shape{1}, 1.0)},
+                       {"average.b", Tensor::full(Shape{3}, 5.0)}};
   auto expect_error = [&](const NamedTensors& t, const std::string& needle) {
     try {
       avg.load(t, 3);
@@ -116,17 +118,37 @@ TEST(ParameterAverage, LoadValidatesBeforeChangingAnything) {
     EXPECT_EQ(avg.updates(), 0);
   };
   expect_error({good[0]}, "1 tensors saved");
-  expect_error({good[1], good[0]}, "expected 'w'");
-  expect_error({{"w", Tensor::full(Shape{3, 2}, 4.0)}, good[1]}, "'w' has shape");
+  expect_error({good[2], good[0]}, "expected 'w'");
+  expect_error({{"average.w", Tensor::full(Shape{3, 2}, 4.0)}, good[2]}, "'w' has shape");
   avg.load(good, 3);
   EXPECT_EQ(avg.updates(), 3);
   EXPECT_EQ(avg.tensors()[1].second.to_vector<float>(), std::vector<float>(3, 5.0f));
+  EXPECT_EQ(avg.state()[0].first, "average.w");
+  EXPECT_EQ(avg.state()[1].second.to_vector<float>(), std::vector<float>(3, 5.0f));
   try {
     ParameterAverage bad(m, 1.0);
     ADD_FAILURE() << "decay 1 accepted";
   } catch (const Error& e) {
     EXPECT_NE(e.message().find("decay"), std::string::npos);
   }
+}
+
+TEST(ParameterAverage, LoadAverageIntoAModel) {
+  TwoParams m;
+  const std::vector<float> before = all_values(m);
+  EXPECT_FALSE(load_average_into(m, {{"other", Tensor::full(Shape{1}, 1.0)}}));
+  EXPECT_EQ(all_values(m), before);
+  EXPECT_TRUE(load_average_into(m, {{"average.w", Tensor::full(Shape{2, 3}, 4.0)},
+                                    {"average.b", Tensor::full(Shape{3}, 5.0)}}));
+  EXPECT_EQ(m.w->to_vector<float>(), std::vector<float>(6, 4.0f));
+  EXPECT_EQ(m.b->to_vector<float>(), std::vector<float>(3, 5.0f));
+  try {
+    load_average_into(m, {{"average.w", Tensor::full(Shape{2, 3}, 1.0)}});
+    ADD_FAILURE() << "a partial average was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("1 tensors saved"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(m.w->to_vector<float>(), std::vector<float>(6, 4.0f));
 }
 
 }  // namespace
