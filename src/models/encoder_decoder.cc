@@ -173,23 +173,16 @@ EncoderDecoder::EncoderDecoder(const EncoderDecoderConfig& cfg, Rng& rng)
   int64_t cell_input = e;
   if (cfg.decoder == DecoderKind::Bahdanau) cell_input = e + he;
   if (cfg.decoder == DecoderKind::Luong && cfg.input_feeding) cell_input = e + h;
-  const nn::RnnCellOptions cell{.input_size = cell_input, .hidden_size = h};
-  if (cfg.cell == CellKind::Gru) {
-    gru_cell_ = std::make_unique<nn::GRUCell>(cell, rng);
-    register_module("decoder", gru_cell_.get());
-  } else {
-    lstm_cell_ = std::make_unique<nn::LSTMCell>(cell, rng);
-    register_module("decoder", lstm_cell_.get());
-  }
-  const nn::RnnCellOptions upper{.input_size = h, .hidden_size = h};
-  for (int64_t l = 1; l < cfg.decoder_layers; ++l) {
-    const std::string name = "decoder" + std::to_string(l);
+  for (int64_t l = 0; l < cfg.decoder_layers; ++l) {
+    // The first layer keeps the 1-layer decoder's name, so its checkpoints load.
+    const std::string name = l == 0 ? "decoder" : "decoder" + std::to_string(l);
+    const nn::RnnCellOptions cell{.input_size = l == 0 ? cell_input : h, .hidden_size = h};
     if (cfg.cell == CellKind::Gru) {
-      upper_gru_cells_.push_back(std::make_unique<nn::GRUCell>(upper, rng));
-      register_module(name, upper_gru_cells_.back().get());
+      gru_cells_.push_back(std::make_unique<nn::GRUCell>(cell, rng));
+      register_module(name, gru_cells_.back().get());
     } else {
-      upper_lstm_cells_.push_back(std::make_unique<nn::LSTMCell>(upper, rng));
-      register_module(name, upper_lstm_cells_.back().get());
+      lstm_cells_.push_back(std::make_unique<nn::LSTMCell>(cell, rng));
+      register_module(name, lstm_cells_.back().get());
     }
   }
 
@@ -299,9 +292,9 @@ Tensor EncoderDecoder::cell_step(const Tensor& x, Recurrent& st, Rng& rng) {
     Tensor& c = top ? st.c : st.lower_c[l];
     if (l > 0) input = drop_.forward(input, rng);  // between stacked layers
     if (cfg_.cell == CellKind::Gru) {
-      h = (l == 0 ? *gru_cell_ : *upper_gru_cells_[l - 1]).forward(input, h);
+      h = gru_cells_[l]->forward(input, h);
     } else {
-      LstmState s = (l == 0 ? *lstm_cell_ : *upper_lstm_cells_[l - 1]).forward(input, h, c);
+      LstmState s = lstm_cells_[l]->forward(input, h, c);
       h = s.h;
       c = s.c;
     }

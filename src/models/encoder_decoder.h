@@ -125,11 +125,9 @@ class EncoderDecoder : public nn::Module, public StepModel {
   nn::Embedding src_embed_, tgt_embed_;
   std::unique_ptr<nn::GRU> gru_encoder_;
   std::unique_ptr<nn::LSTM> lstm_encoder_;
-  std::unique_ptr<nn::GRUCell> gru_cell_;
-  std::unique_ptr<nn::LSTMCell> lstm_cell_;
-  // Layers 2..L of a deep decoder ("decoder1", "decoder2", ...; the first layer keeps the name "decoder").
-  std::vector<std::unique_ptr<nn::GRUCell>> upper_gru_cells_;
-  std::vector<std::unique_ptr<nn::LSTMCell>> upper_lstm_cells_;
+  // The decoder's cells, first layer first: "decoder", then "decoder1", "decoder2", ... (one kind is empty).
+  std::vector<std::unique_ptr<nn::GRUCell>> gru_cells_;
+  std::vector<std::unique_ptr<nn::LSTMCell>> lstm_cells_;
   nn::Linear init_;
   std::unique_ptr<attention::Attention> attention_;
   std::unique_ptr<nn::Linear> key_bridge_;  // luong dot/scaled/cosine: memory -> decoder size

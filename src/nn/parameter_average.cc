@@ -19,9 +19,23 @@ void blend(T* avg, const T* p, int64_t n, double keep) {
   for (int64_t i = 0; i < n; ++i) avg[i] += take * (p[i] - avg[i]);
 }
 
-template <class T>
-void exchange(T* a, T* b, int64_t n) {
-  std::swap_ranges(a, a + n, b);
+// The "average.*" tensors of a checkpoint's caller tensors, stripped of the prefix, checked against `like`
+// (the same names in order, shapes and dtypes).
+NamedTensors saved_average(const NamedTensors& caller_tensors, const NamedTensors& like) {
+  NamedTensors tensors;
+  for (const auto& [name, t] : caller_tensors)
+    if (name.starts_with(kAveragePrefix)) tensors.emplace_back(name.substr(kAveragePrefix.size()), t);
+  ATTEND_CHECK(tensors.size() == like.size(), "parameter average: {} tensors saved, the model has {} parameters",
+               tensors.size(), like.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const auto& [name, t] = tensors[i];
+    const auto& [want, a] = like[i];
+    ATTEND_CHECK(name == want, "parameter average: tensor {} is '{}', expected '{}'", i, name, want);
+    ATTEND_CHECK(t.shape() == a.shape() && t.dtype() == a.dtype(),
+                 "parameter average: '{}' has shape {} {}, the model's is {} {}", name, t.shape().str(),
+                 dtype_name(t.dtype()), a.shape().str(), dtype_name(a.dtype()));
+  }
+  return tensors;
 }
 
 }  // namespace
@@ -45,9 +59,8 @@ void ParameterAverage::update() {
   const double keep = std::min(decay_, (1.0 + n) / (10.0 + n));
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i].second;
-    Tensor& a = average_[i].second;
-    if (p.dtype() == DType::F32) blend(a.data<float>(), p.data<float>(), p.numel(), keep);
-    else blend(a.data<double>(), p.data<double>(), p.numel(), keep);
+    const Tensor& a = average_[i].second;
+    dispatch_float(p.dtype(), "parameter average", [&]<class T>() { blend(a.data<T>(), p.data<T>(), p.numel(), keep); });
   }
   ++updates_;
 }
@@ -55,9 +68,10 @@ void ParameterAverage::update() {
 void ParameterAverage::swap_with_model() {
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i].second;
-    Tensor& a = average_[i].second;
-    if (p.dtype() == DType::F32) exchange(a.data<float>(), p.data<float>(), p.numel());
-    else exchange(a.data<double>(), p.data<double>(), p.numel());
+    const Tensor& a = average_[i].second;
+    dispatch_float(p.dtype(), "parameter average", [&]<class T>() {
+      std::swap_ranges(a.data<T>(), a.data<T>() + a.numel(), p.data<T>());
+    });
   }
 }
 
@@ -70,19 +84,7 @@ NamedTensors ParameterAverage::state() const {
 
 void ParameterAverage::load(const NamedTensors& caller_tensors, int64_t updates) {
   ATTEND_CHECK(updates >= 0, "parameter average: update count must be >= 0, got {}", updates);
-  NamedTensors tensors;
-  for (const auto& [name, t] : caller_tensors)
-    if (name.starts_with(kAveragePrefix)) tensors.emplace_back(name.substr(kAveragePrefix.size()), t);
-  ATTEND_CHECK(tensors.size() == average_.size(), "parameter average: {} tensors saved, the model has {} parameters",
-               tensors.size(), average_.size());
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const auto& [name, t] = tensors[i];
-    const auto& [want, a] = average_[i];
-    ATTEND_CHECK(name == want, "parameter average: tensor {} is '{}', expected '{}'", i, name, want);
-    ATTEND_CHECK(t.shape() == a.shape() && t.dtype() == a.dtype(),
-                 "parameter average: '{}' has shape {} {}, the model's is {} {}", name, t.shape().str(),
-                 dtype_name(t.dtype()), a.shape().str(), dtype_name(a.dtype()));
-  }
+  const NamedTensors tensors = saved_average(caller_tensors, average_);
   for (size_t i = 0; i < tensors.size(); ++i) average_[i].second.copy_from_(tensors[i].second);
   updates_ = updates;
 }
@@ -91,9 +93,9 @@ bool load_average_into(const Module& model, const NamedTensors& caller_tensors) 
   const bool any = std::any_of(caller_tensors.begin(), caller_tensors.end(),
                                [](const auto& e) { return e.first.starts_with(kAveragePrefix); });
   if (!any) return false;
-  ParameterAverage average(model, 0.5);  // the decay plays no part: only load and swap
-  average.load(caller_tensors, 0);
-  average.swap_with_model();
+  NamedTensors params = model.named_parameters();
+  const NamedTensors tensors = saved_average(caller_tensors, params);  // validates before changing anything
+  for (size_t i = 0; i < tensors.size(); ++i) params[i].second.copy_from_(tensors[i].second);
   return true;
 }
 
