@@ -56,7 +56,7 @@ nlohmann::json RunConfig::to_json() const {
                       {"max_epochs", train.max_epochs},       {"lr", train.lr},
                       {"clip", train.clip},                   {"schedule", train.schedule},
                       {"label_smoothing", train.label_smoothing}, {"valid_every", train.valid_every},
-                      {"average_decay", train.average_decay},
+                      {"average_decay", train.average_decay}, {"init_from", train.init_from},
                       {"guided_alignment", train.guided_alignment}, {"guide_file", train.guide_file},
                       {"valid_sentences", train.valid_sentences}, {"valid_beam", train.valid_beam},
                       {"patience", train.patience},           {"checkpoint_every", train.checkpoint_every},
@@ -110,7 +110,8 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
           c.train.average_decay = number_in(x, name, 0, 1);
           ATTEND_CHECK(c.train.average_decay < 1, "config: '{}' must be below 1 (0 turns averaging off), got {}", name,
                        c.train.average_decay);
-        } else if (k == "guided_alignment") c.train.guided_alignment = number_in(x, name, 0, 1000);
+        } else if (k == "init_from") c.train.init_from = x.is_string() && x.get<std::string>().empty() ? "" : string_of(x, name);
+        else if (k == "guided_alignment") c.train.guided_alignment = number_in(x, name, 0, 1000);
         else if (k == "guide_file") c.train.guide_file = string_of(x, name);
         else if (k == "valid_every") c.train.valid_every = int_at_least(x, name, 1);
         else if (k == "valid_sentences") c.train.valid_sentences = int_at_least(x, name, 0);

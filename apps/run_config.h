@@ -43,6 +43,9 @@ struct TrainSection {
   std::string schedule = "constant";  // nn::Schedule::parse syntax
   double label_smoothing = 0.0;
   double average_decay = 0.0;  // > 0: validate and keep an exponential moving average of the weights (nn/parameter_average.h)
+  // A model directory whose best/ weights and vocabularies a fresh run starts from (fine-tuning): its
+  // model section must match this one's, training-only settings (dropout, ...) aside. Empty = random init.
+  std::string init_from;
   double guided_alignment = 0.0;  // > 0: weight of the guided-alignment loss on <dir>/<guide_file> (guided_alignment.h)
   // Pharaoh links of the training split in the gold's orientation (data.gold_src first): the gold, or
   // `attend align --split train --out` links.

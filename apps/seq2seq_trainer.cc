@@ -95,6 +95,33 @@ double dev_loss(models::EncoderDecoder& model, const std::vector<data::Example>&
   return tokens > 0 ? nll / static_cast<double>(tokens) : 0.0;
 }
 
+// train.init_from: checks that the model directory a fresh run starts from has the model this config asks
+// for, then copies its vocabularies into the run (the weights are only meaningful with them).
+void take_init_codecs(LoadedModel& m, const fs::path& dir) {
+  const fs::path from = m.config.train.init_from;
+  ATTEND_CHECK(fs::is_regular_file(from / "config.json") && fs::is_regular_file(from / "best" / "state.json"),
+               "train: train.init_from '{}' is not a trained model directory (it needs config.json and best/)",
+               from.string());
+  const RunConfig init = RunConfig::load((from / "config.json").string());
+  ATTEND_CHECK(init.data.src_codec.kind == m.config.data.src_codec.kind &&
+                   init.data.tgt_codec.kind == m.config.data.tgt_codec.kind,
+               "train: train.init_from '{}' tokenises {} -> {}, this config {} -> {}", from.string(),
+               data::token_kind_name(init.data.src_codec.kind), data::token_kind_name(init.data.tgt_codec.kind),
+               data::token_kind_name(m.config.data.src_codec.kind), data::token_kind_name(m.config.data.tgt_codec.kind));
+  m.config.model.src_vocab = init.model.src_vocab;
+  m.config.model.tgt_vocab = init.model.tgt_vocab;
+  nlohmann::json theirs = init.model.to_json(), ours = m.config.model.to_json();
+  for (const char* training_only : {"dropout", "entropy_weight", "baseline_decay"}) {
+    theirs.erase(training_only);
+    ours.erase(training_only);
+  }
+  for (const auto& [key, value] : theirs.items())
+    ATTEND_CHECK(ours[key] == value, "train: train.init_from '{}' has model.{} = {}, this config {}", from.string(),
+                 key, value.dump(), ours[key].dump());
+  m.src = data::TextCodec::copy(from.string(), dir.string(), "src");
+  m.tgt = data::TextCodec::copy(from.string(), dir.string(), "tgt");
+}
+
 }  // namespace
 
 Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
@@ -131,10 +158,14 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     m.config = RunConfig::load(opt.config_path);
     cleanup.armed = !fs::exists(dir);
     fs::create_directories(dir);
-    // Vocabularies come from the training split only.
-    const data::ParallelLines train_lines = read_split(m.config, "train", m.config.data.max_train);
-    m.src = data::TextCodec::build(train_lines.src, m.config.data.src_codec, dir.string(), "src");
-    m.tgt = data::TextCodec::build(train_lines.tgt, m.config.data.tgt_codec, dir.string(), "tgt");
+    if (!m.config.train.init_from.empty()) {
+      take_init_codecs(m, dir);
+    } else {
+      // Vocabularies come from the training split only.
+      const data::ParallelLines train_lines = read_split(m.config, "train", m.config.data.max_train);
+      m.src = data::TextCodec::build(train_lines.src, m.config.data.src_codec, dir.string(), "src");
+      m.tgt = data::TextCodec::build(train_lines.tgt, m.config.data.tgt_codec, dir.string(), "tgt");
+    }
     m.config.model.src_vocab = m.src.vocab().size();
     m.config.model.tgt_vocab = m.tgt.vocab().size();
   }
@@ -157,6 +188,9 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
 
   Rng init_rng(tr.seed);
   m.model = std::make_unique<models::EncoderDecoder>(cfg.model, init_rng);
+  // A fresh fine-tuning run starts from the other run's best weights; a resumed one from its own checkpoint.
+  if (!opt.resume && !tr.init_from.empty())
+    nn::load_checkpoint((fs::path(tr.init_from) / "best").string(), *m.model, nullptr);
   nn::Adam optimizer(m.model->named_parameters(), {.lr = tr.lr});
   std::unique_ptr<nn::ParameterAverage> average;
   if (tr.average_decay > 0) average = std::make_unique<nn::ParameterAverage>(*m.model, tr.average_decay);

@@ -97,6 +97,14 @@ TextCodec TextCodec::load(const std::string& dir, const std::string& name) {
   return codec;
 }
 
+TextCodec TextCodec::copy(const std::string& from_dir, const std::string& to_dir, const std::string& name) {
+  TextCodec codec = load(from_dir, name);
+  fs::create_directories(to_dir);
+  for (const char* ext : {".codec.json", codec.kind_ == TokenKind::Subword ? ".model" : ".vocab"})
+    fs::copy_file(codec_file(from_dir, name, ext), codec_file(to_dir, name, ext), fs::copy_options::overwrite_existing);
+  return codec;
+}
+
 const Vocab& TextCodec::vocab() const { return subword_ ? subword_->vocab() : vocab_; }
 
 std::vector<std::string> TextCodec::tokens(std::string_view line) const {

@@ -38,6 +38,9 @@ class TextCodec {
                          const std::string& name);
   // Loads what build() saved; a missing or corrupt file is an error naming it.
   static TextCodec load(const std::string& dir, const std::string& name);
+  // Loads `name` from from_dir and copies its files into to_dir (a run that starts from another's weights
+  // must tokenise as that run did).
+  static TextCodec copy(const std::string& from_dir, const std::string& to_dir, const std::string& name);
 
   TokenKind kind() const { return kind_; }
   const Vocab& vocab() const;

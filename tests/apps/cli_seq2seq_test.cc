@@ -480,6 +480,91 @@ TEST(CliSeq2SeqConfig, UnknownKeysAndBadValuesAreOneLineErrors) {
   EXPECT_NE(r.err.find("absent.json"), std::string::npos) << r.err;
 }
 
+// train.init_from: a fresh run that starts from another run's best weights and vocabularies (fine-tuning).
+class CliSeq2SeqInitFrom : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    attend::testing_util::write_toy_g2p(data_, {.train = 60, .dev = 10, .test = 5});
+    base_ = attend::testing_util::toy_g2p_config(data_);
+    attend::testing_util::write_json_file(tmp_.path() / "base.json", base_);
+    const CliResult r = train(tmp_.path() / "base.json", source_);
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+    source_summary_ = summary_of(r);
+  }
+  // A config that starts from source_, edited by the caller.
+  json tuned() const {
+    json j = base_;
+    j["train"]["init_from"] = source_.string();
+    return j;
+  }
+  CliResult train_tuned(const json& j, const fs::path& out) {
+    attend::testing_util::write_json_file(tmp_.path() / "tuned.json", j);
+    return train(tmp_.path() / "tuned.json", out);
+  }
+  TempDir tmp_;
+  const fs::path data_ = tmp_.path() / "data", source_ = tmp_.path() / "source";
+  json base_, source_summary_;
+};
+
+TEST_F(CliSeq2SeqInitFrom, ZeroStepsKeepsTheSourceModelExactly) {
+  // No training step: best/ must hold the source's best weights bit for bit and score as they did, and the
+  // vocabularies must be the source's even though this run's training split (max_train 10) has fewer tokens.
+  json j = tuned();
+  j["train"]["max_steps"] = 0;
+  j["data"]["max_train"] = 10;
+  const fs::path run = tmp_.path() / "zero";
+  const CliResult r = train_tuned(j, run);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(tensor_data(run / "best/model.safetensors"), tensor_data(source_ / "best/model.safetensors"));
+  for (const char* f : {"src.vocab", "tgt.vocab", "src.codec.json", "tgt.codec.json"})
+    EXPECT_EQ(read_bytes((run / f).string()), read_bytes((source_ / f).string())) << f;
+  EXPECT_EQ(summary_of(r)["best_dev"]["wer"], source_summary_["best_dev"]["wer"]) << r.out;
+  EXPECT_EQ(json::parse(read_bytes((run / "config.json").string()))["train"]["init_from"], source_.string());
+}
+
+TEST_F(CliSeq2SeqInitFrom, TrainingContinuesFromTheSourceWithNewTrainingSettings) {
+  // Dropout and the schedule may change; the first steps' loss must be the trained model's, far below the
+  // loss of the source run's own first steps from random weights.
+  json j = tuned();
+  j["model"]["dropout"] = 0.1;
+  j["train"]["lr"] = 0.002;
+  j["train"]["average_decay"] = 0.9;
+  const fs::path run = tmp_.path() / "tuned";
+  const CliResult r = train_tuned(j, run);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const Metrics source = read_metrics(source_);
+  const double from_random = source.train.front()["loss"].get<double>();
+  const double source_end = source.train.back()["loss"].get<double>();
+  const double from_source = read_metrics(run).train.front()["loss"].get<double>();
+  ASSERT_LT(source_end, 0.8 * from_random) << "the source run did not learn";
+  EXPECT_LT(from_source, 0.5 * (from_random + source_end))
+      << "the tuned run did not start from the source's weights: first losses " << from_source << " vs the source's "
+      << from_random << " -> " << source_end;
+  EXPECT_NE(tensor_data(run / "best/model.safetensors"), tensor_data(source_ / "best/model.safetensors"))
+      << "30 steps changed nothing";
+}
+
+TEST_F(CliSeq2SeqInitFrom, AMismatchedSourceIsAOneLineErrorAndLeavesNoRun) {
+  struct Case {
+    std::string label;
+    std::function<void(json&)> edit;
+    std::string needle;
+  };
+  const std::string missing = (tmp_.path() / "missing").string();
+  const std::vector<Case> cases = {
+      {"hidden", [](json& j) { j["model"]["hidden"] = 24; }, "model.hidden"},
+      {"score", [](json& j) { j["model"]["attention"]["score"] = "dot"; }, "model.attention"},
+      {"tokens", [](json& j) { j["data"]["src_tokens"] = "word"; }, "tokenises"},
+      {"missing", [&](json& j) { j["train"]["init_from"] = missing; }, "not a trained model directory"},
+      {"not_a_string", [](json& j) { j["train"]["init_from"] = 3; }, "train.init_from"},
+  };
+  for (const Case& c : cases) {
+    json j = tuned();
+    c.edit(j);
+    expect_config_error(tmp_, j.dump(), c.needle, c.label);
+  }
+}
+
 TEST(CliSeq2SeqConfig, BadDataIsAOneLineErrorNamingTheFile) {
   TempDir tmp;
   const fs::path data = tmp.path() / "data";
