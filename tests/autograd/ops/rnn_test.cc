@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "autograd/gradcheck.h"
+#include "autograd/ops/binary.h"
 #include "autograd/pack.h"
 #include "autograd/tape.h"
 #include "kernels/gemm_bf16.h"
@@ -270,10 +271,13 @@ TEST(RnnLayer, Bf16WithFrozenRecurrentWeightsStaysNearFloat) {
       Tensor xi = x.copy(DType::F32).set_requires_grad(), wi = w_ih.copy(DType::F32).set_requires_grad();
       Tensor wh = w_hh.copy(DType::F32).set_requires_grad();
       kernels::FrozenBf16Operands frozen({{wh.data<float>(), wh.numel()}, {wi.data<float>(), wi.numel()}});
+      // Two calls on the same weights: the second backward must add to the weight gradients, not overwrite them.
       RnnLayerResult r = run_layer(kind, xi, wi, wh, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), false);
-      r.out.backward(gout);
+      RnnLayerResult r2 = run_layer(kind, xi, wi, wh, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), true);
+      add(r.out, r2.out).backward(gout);
       out[bf16] = r.out.to_vector<float>();
       grad_w[bf16] = wh.grad().to_vector<float>();
+      for (float v : wi.grad().to_vector<float>()) grad_w[bf16].push_back(v);
     }
     double out_diff = 0, grad_diff = 0, grad_scale = 1e-3;
     for (size_t i = 0; i < out[0].size(); ++i) out_diff = std::max(out_diff, double(std::abs(out[1][i] - out[0][i])));
