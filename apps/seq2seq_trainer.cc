@@ -103,6 +103,9 @@ void take_init_codecs(LoadedModel& m, const fs::path& dir) {
                "train: train.init_from '{}' is not a trained model directory (it needs config.json and best/)",
                from.string());
   const RunConfig init = RunConfig::load((from / "config.json").string());
+  ATTEND_CHECK(init.data.src == m.config.data.src && init.data.tgt == m.config.data.tgt,
+               "train: train.init_from '{}' translates {} -> {}, this config {} -> {}", from.string(), init.data.src,
+               init.data.tgt, m.config.data.src, m.config.data.tgt);
   ATTEND_CHECK(init.data.src_codec.kind == m.config.data.src_codec.kind &&
                    init.data.tgt_codec.kind == m.config.data.tgt_codec.kind,
                "train: train.init_from '{}' tokenises {} -> {}, this config {} -> {}", from.string(),
@@ -111,9 +114,11 @@ void take_init_codecs(LoadedModel& m, const fs::path& dir) {
   m.config.model.src_vocab = init.model.src_vocab;
   m.config.model.tgt_vocab = init.model.tgt_vocab;
   nlohmann::json theirs = init.model.to_json(), ours = m.config.model.to_json();
-  for (const char* training_only : {"dropout", "entropy_weight", "baseline_decay"}) {
-    theirs.erase(training_only);
-    ours.erase(training_only);
+  // Settings that shape no parameter (or only a starting value the loaded weights replace).
+  for (nlohmann::json* j : {&theirs, &ours}) {
+    for (const char* key : {"dropout", "entropy_weight", "baseline_decay"}) j->erase(key);
+    if ((*j)["attention"].is_object())
+      for (const char* key : {"temperature_init", "gumbel_tau"}) (*j)["attention"].erase(key);
   }
   for (const auto& [key, value] : theirs.items())
     ATTEND_CHECK(ours[key] == value, "train: train.init_from '{}' has model.{} = {}, this config {}", from.string(),

@@ -98,11 +98,11 @@ TextCodec TextCodec::load(const std::string& dir, const std::string& name) {
 }
 
 TextCodec TextCodec::copy(const std::string& from_dir, const std::string& to_dir, const std::string& name) {
-  TextCodec codec = load(from_dir, name);
+  const TokenKind kind = load(from_dir, name).kind_;  // checks the source before anything is copied
   fs::create_directories(to_dir);
-  for (const char* ext : {".codec.json", codec.kind_ == TokenKind::Subword ? ".model" : ".vocab"})
+  for (const char* ext : {".codec.json", kind == TokenKind::Subword ? ".model" : ".vocab"})
     fs::copy_file(codec_file(from_dir, name, ext), codec_file(to_dir, name, ext), fs::copy_options::overwrite_existing);
-  return codec;
+  return load(to_dir, name);
 }
 
 const Vocab& TextCodec::vocab() const { return subword_ ? subword_->vocab() : vocab_; }

@@ -30,8 +30,7 @@ void gemm(const GemmShape& s, float alpha, const float* a, const float* b, float
   g_sgemm_calls.fetch_add(1, std::memory_order_relaxed);
   g_sgemm_running.fetch_add(1, std::memory_order_relaxed);
   dnnl_status_t st = dnnl_success;
-  if (gemm_precision() == GemmPrecision::Bf16 && bf16_gemm_native() &&
-      (bf16_pays_off(s) || (bf16_pays_off_frozen_b(s) && is_frozen_bf16_operand(b)))) {
+  if (gemm_routes_to_bf16(s, b)) {
     gemm_bf16(s, alpha, a, b, beta, c);
   } else {
     st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.m, s.n, s.k, alpha, a, s.lda, b, s.ldb, beta, c,

@@ -283,6 +283,11 @@ dnnl::memory packed_weights(ThreadState& st, FrozenCopy& copy, const dnnl::memor
   return to;
 }
 
+bool gemm_routes_to_bf16(const GemmShape& s, const float* b) {
+  return gemm_precision() == GemmPrecision::Bf16 && bf16_gemm_native() &&
+         (bf16_pays_off(s) || (bf16_pays_off_frozen_b(s) && is_frozen_bf16_operand(b)));
+}
+
 void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
   ThreadState& st = thread_state();
   // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).

@@ -37,6 +37,9 @@ bool bf16_pays_off_frozen_b(const GemmShape& s);
 // Whether p lies in a buffer of a live FrozenBf16Operands scope.
 bool is_frozen_bf16_operand(const float* p);
 void set_bf16_all_sizes(bool all);
+// Whether kernels::gemm sends this float product to gemm_bf16 (precision Bf16, native bf16, and the shape rule
+// above, the relaxed one when b is frozen). Callers that pick an orientation by the path use it too.
+bool gemm_routes_to_bf16(const GemmShape& s, const float* b);
 
 // C = alpha * op(A) op(B) + beta * C through bf16 inputs. Thread-safe; inside an OpenMP region it runs on
 // the calling thread alone (oneDNN does not nest), so threads may each multiply their own rows.

@@ -497,9 +497,9 @@ class CliSeq2SeqInitFrom : public ::testing::Test {
     j["train"]["init_from"] = source_.string();
     return j;
   }
-  CliResult train_tuned(const json& j, const fs::path& out) {
+  CliResult train_tuned(const json& j, const fs::path& out, const std::string& more = "") {
     attend::testing_util::write_json_file(tmp_.path() / "tuned.json", j);
-    return train(tmp_.path() / "tuned.json", out);
+    return train(tmp_.path() / "tuned.json", out, more);
   }
   TempDir tmp_;
   const fs::path data_ = tmp_.path() / "data", source_ = tmp_.path() / "source";
@@ -509,8 +509,10 @@ class CliSeq2SeqInitFrom : public ::testing::Test {
 TEST_F(CliSeq2SeqInitFrom, ZeroStepsKeepsTheSourceModelExactly) {
   // No training step: best/ must hold the source's best weights bit for bit and score as they did, and the
   // vocabularies must be the source's even though this run's training split (max_train 10) has fewer tokens.
+  // With averaging on, best/ holds the average: equal to the source only if it was seeded after the load.
   json j = tuned();
   j["train"]["max_steps"] = 0;
+  j["train"]["average_decay"] = 0.9;
   j["data"]["max_train"] = 10;
   const fs::path run = tmp_.path() / "zero";
   const CliResult r = train_tuned(j, run);
@@ -557,12 +559,40 @@ TEST_F(CliSeq2SeqInitFrom, AMismatchedSourceIsAOneLineErrorAndLeavesNoRun) {
       {"tokens", [](json& j) { j["data"]["src_tokens"] = "word"; }, "tokenises"},
       {"missing", [&](json& j) { j["train"]["init_from"] = missing; }, "not a trained model directory"},
       {"not_a_string", [](json& j) { j["train"]["init_from"] = 3; }, "train.init_from"},
+      {"sides", [](json& j) { j["data"]["tgt"] = "src"; }, "translates"},
   };
   for (const Case& c : cases) {
     json j = tuned();
     c.edit(j);
     expect_config_error(tmp_, j.dump(), c.needle, c.label);
+    EXPECT_FALSE(fs::exists(tmp_.path() / ("out_" + c.label))) << c.label << ": a failed start left files behind";
   }
+  // A source whose weights are corrupt fails after its vocabularies were copied: the run must still vanish.
+  const fs::path corrupt = tmp_.path() / "corrupt";
+  fs::copy(source_, corrupt, fs::copy_options::recursive);
+  attend::testing_util::write_bytes((corrupt / "best/model.safetensors").string(), "not safetensors");
+  json j = tuned();
+  j["train"]["init_from"] = corrupt.string();
+  expect_config_error(tmp_, j.dump(), "model.safetensors", "corrupt");
+  EXPECT_FALSE(fs::exists(tmp_.path() / "out_corrupt")) << "a failed start left the copied vocabularies behind";
+  // Attention settings that shape no parameter may differ.
+  j = tuned();
+  j["model"]["attention"]["temperature_init"] = 2.0;
+  j["train"]["max_steps"] = 0;
+  const CliResult r = train_tuned(j, tmp_.path() / "temperature");
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+}
+
+TEST_F(CliSeq2SeqInitFrom, ResumedTuningEqualsOneGo) {
+  // --resume continues from the run's own checkpoint (not from the source again).
+  const json j = tuned();
+  const fs::path one = tmp_.path() / "one", legs = tmp_.path() / "legs";
+  ASSERT_EQ(train_tuned(j, one).exit_code, 0);
+  ASSERT_EQ(train_tuned(j, legs, "--max-steps 13").exit_code, 0);
+  const CliResult r = train(tmp_.path() / "tuned.json", legs, "--resume");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(tensor_data(legs / "checkpoint/model.safetensors"), tensor_data(one / "checkpoint/model.safetensors"));
+  EXPECT_EQ(tensor_data(legs / "best/model.safetensors"), tensor_data(one / "best/model.safetensors"));
 }
 
 TEST(CliSeq2SeqConfig, BadDataIsAOneLineErrorNamingTheFile) {

@@ -154,8 +154,7 @@ template <class T>
 void add_weight_gradient(const T* g, const T* a, int64_t rows, int64_t N, int64_t K, T* grad) {
   if constexpr (std::is_same_v<T, float>) {
     const kernels::GemmShape direct{true, false, N, K, rows, N, K, K};
-    if (kernels::gemm_precision() == kernels::GemmPrecision::Bf16 && kernels::bf16_gemm_native() &&
-        kernels::bf16_pays_off(direct)) {
+    if (kernels::gemm_routes_to_bf16(direct, a)) {
       kernels::gemm(direct, 1.0f, g, a, 1.0f, grad);
       return;
     }
