@@ -110,6 +110,7 @@ struct ThreadState {
   dnnl::stream stream{cpu_engine()};
   std::unordered_map<Key, Primitive, KeyHash> cache;
   std::vector<uint16_t> a, b;
+  std::vector<float> wide_a, wide_b;  // the rounded operands widened back, where the CPU has no bf16 matmul
 };
 
 // Frozen buffers are shared by all threads (a decoder may run its output layer on every thread at once).
@@ -288,12 +289,34 @@ bool gemm_routes_to_bf16(const GemmShape& s, const float* b) {
          (bf16_pays_off(s) || (bf16_pays_off_frozen_b(s) && is_frozen_bf16_operand(b)));
 }
 
+// Without a bf16 matmul (oneDNN has none below AVX-512) the same product from the rounded operands widened
+// back to float, through sgemm: slower than float, but gemm_bf16 means the same thing on every CPU.
+void gemm_widened(ThreadState& st, const GemmShape& s, float alpha, const uint16_t* a16, const uint16_t* b16,
+                  float beta, float* c) {
+  const int64_t a_cols = s.trans_a ? s.m : s.k, b_cols = s.trans_b ? s.k : s.n;
+  auto widen = [](const uint16_t* x, int64_t n, std::vector<float>& out) {
+    out.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = from_bf16(x[i]);
+  };
+  widen(a16, s.m * s.k, st.wide_a);
+  widen(b16, s.k * s.n, st.wide_b);
+  const dnnl_status_t status = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.m, s.n, s.k, alpha,
+                                          st.wide_a.data(), a_cols, st.wide_b.data(), b_cols, beta, c, s.ldc);
+  ATTEND_CHECK(status == dnnl_success, "gemm_bf16: oneDNN sgemm failed (status {}) for m={} n={} k={}",
+               static_cast<int>(status), s.m, s.n, s.k);
+}
+
 void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
   ThreadState& st = thread_state();
   // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).
   const uint16_t* a16 = bf16_operand(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a, nullptr);
   FrozenCopy* frozen_b = nullptr;
   const uint16_t* b16 = bf16_operand(b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b, &frozen_b);
+  static const bool native = bf16_gemm_native();
+  if (!native) {
+    gemm_widened(st, s, alpha, a16, b16, beta, c);
+    return;
+  }
   const Key key{s.trans_a, s.trans_b, s.m, s.n, s.k, s.ldc, std::bit_cast<uint32_t>(alpha),
                 std::bit_cast<uint32_t>(beta), frozen_b != nullptr};
   auto it = st.cache.find(key);

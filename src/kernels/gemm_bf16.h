@@ -21,7 +21,8 @@ GemmPrecision gemm_precision();
 const char* gemm_precision_name(GemmPrecision p);
 GemmPrecision parse_gemm_precision(const std::string& s);
 
-// True when oneDNN has a native (non-reference) bf16 matmul on this CPU; Bf16 falls back to sgemm otherwise.
+// True when oneDNN has a native (non-reference) bf16 matmul on this CPU. Without one, kernels::gemm stays in
+// float under Bf16, and gemm_bf16 (called directly) multiplies the rounded operands widened back to float.
 bool bf16_gemm_native();
 // oneDNN's implementation name for the bf16 matmul ("brg:avx512_core_amx_bf16", ...), for benchmark lines.
 std::string bf16_gemm_impl();
