@@ -7,7 +7,9 @@ set -euo pipefail
 ATTEND=${1:-build/attend}
 REPEATS=${2:-5}
 PEER="$(dirname "$0")/peers/attention_peer.py"
-export OPENBLAS_CORETYPE=SkylakeX  # the peer at its best, whatever the shell set (the environment may say Haswell)
+# The peer at its best, whatever the shell set: OpenBLAS's AVX-512 kernels where the CPU has them (SkylakeX
+# would die on an AVX2-only CPU; Haswell is what OpenBLAS picks for Zen).
+export OPENBLAS_CORETYPE=$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell)
 for causal in "" "--causal"; do
   for n in 512 1024 2048 4096 8192; do
     reps=$REPEATS

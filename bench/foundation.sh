@@ -6,7 +6,9 @@ set -euo pipefail
 BUILD=${1:-build}
 ROUNDS=${2:-3}
 export ATTEND_THREADS=2
-export OPENBLAS_CORETYPE=SkylakeX  # the peer at its best, whatever the shell set (the environment may say Haswell)
+# The peer at its best, whatever the shell set: OpenBLAS's AVX-512 kernels where the CPU has them (SkylakeX
+# would die on an AVX2-only CPU; Haswell is what OpenBLAS picks for Zen).
+export OPENBLAS_CORETYPE=$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell)
 "$BUILD/attend" bench matmul --json --repeats 15
 for r in $(seq 1 "$ROUNDS"); do
   "$BUILD/attend" bench lstm --json --repeat 10

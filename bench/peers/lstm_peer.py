@@ -20,7 +20,8 @@ import os
 import statistics
 import time
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")  # read when OpenBLAS loads, i.e. on `import torch`
+_AVX512 = " avx512f" in open("/proc/cpuinfo").read()  # SkylakeX kernels would die on an AVX2-only CPU
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX" if _AVX512 else "Haswell")  # read when OpenBLAS loads, i.e. on `import torch`
 import torch  # noqa: E402
 
 

@@ -43,7 +43,8 @@ import statistics
 import sys
 import time
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")  # read when OpenBLAS loads, i.e. on `import torch`
+_AVX512 = " avx512f" in open("/proc/cpuinfo").read()  # SkylakeX kernels would die on an AVX2-only CPU
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX" if _AVX512 else "Haswell")  # read when OpenBLAS loads, i.e. on `import torch`
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402

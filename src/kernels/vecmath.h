@@ -8,9 +8,11 @@
 
 namespace attend::kernels {
 
-// Run-time ISA choice for hot loops: put ATTEND_TARGET_CLONES in front of a function definition.
+// Run-time ISA choice for hot loops: put ATTEND_TARGET_CLONES in front of a function definition. The middle
+// clone is x86-64-v3 (AVX2 with FMA, as on every AVX2 CPU since Haswell and Zen 1): a plain "avx2" clone may
+// not contract a * b + c, which left the polynomial exp and tanh without FMA on CPUs without AVX-512.
 #if defined(__x86_64__) && !defined(__clang__)
-#define ATTEND_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define ATTEND_TARGET_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define ATTEND_TARGET_CLONES
 #endif
