@@ -91,6 +91,8 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "attend: ATTEND_PRECISION: %s\n", e.message().c_str());
     return 2;
   }
+  if (kernels::gemm_precision() == kernels::GemmPrecision::Bf16 && !kernels::bf16_gemm_native())
+    std::fprintf(stderr, "attend: note: this CPU has no bf16 matmul (AVX-512 BF16 or AMX); GEMMs run in float32\n");
   return action ? action() : 0;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "kernels/gemm_bf16.h"
 #include "support/temp_dir.h"
 #include "support/run_cli.h"
 
@@ -90,6 +91,15 @@ TEST(Cli, BadPrecisionInTheEnvironmentIsOneLineError) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.out), 1) << r.out;
   EXPECT_NE(r.out.find("ATTEND_PRECISION"), std::string::npos) << r.out;
+}
+
+// --precision bf16 on a CPU without a bf16 matmul runs float32 and says so once; with one it says nothing extra.
+TEST(Cli, Bf16WithoutNativeSupportSaysItRunsFloat) {
+  RunResult r = run("--precision bf16 eval --model /nonexistent/attend_model --split test");
+  EXPECT_EQ(r.exit_code, 1) << r.out;  // the missing model's one-line error
+  const bool note = r.out.find("no bf16 matmul") != std::string::npos;
+  EXPECT_EQ(note, !attend::kernels::bf16_gemm_native()) << r.out;
+  EXPECT_EQ(lines(r.out), note ? 2 : 1) << r.out;
 }
 
 TEST(Cli, HelpListsEverySubcommand) {
