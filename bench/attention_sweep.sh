@@ -7,9 +7,9 @@ set -euo pipefail
 ATTEND=${1:-build/attend}
 REPEATS=${2:-5}
 PEER="$(dirname "$0")/peers/attention_peer.py"
-# The peer at its best, whatever the shell set: OpenBLAS's AVX-512 kernels where the CPU has them (SkylakeX
-# would die on an AVX2-only CPU; Haswell is what OpenBLAS picks for Zen).
-export OPENBLAS_CORETYPE=$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell)
+# The peer at its best, whatever the shell set: OpenBLAS's AVX-512 kernels where the CPU has them; elsewhere
+# OpenBLAS picks for itself (forcing SkylakeX would kill it on an AVX2-only CPU).
+if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; else unset OPENBLAS_CORETYPE; fi
 for causal in "" "--causal"; do
   for n in 512 1024 2048 4096 8192; do
     reps=$REPEATS

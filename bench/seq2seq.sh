@@ -8,9 +8,9 @@ set -euo pipefail
 BUILD=${1:-build}
 ROUNDS=${2:-3}
 export ATTEND_THREADS=2
-# The peer at its best, whatever the shell set: OpenBLAS's AVX-512 kernels where the CPU has them (SkylakeX
-# would die on an AVX2-only CPU; Haswell is what OpenBLAS picks for Zen).
-export OPENBLAS_CORETYPE=$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell)
+# The peer at its best, whatever the shell set: OpenBLAS's AVX-512 kernels where the CPU has them; elsewhere
+# OpenBLAS picks for itself (forcing SkylakeX would kill it on an AVX2-only CPU).
+if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; else unset OPENBLAS_CORETYPE; fi
 for r in $(seq 1 "$ROUNDS"); do
   for p in f32 bf16; do "$BUILD/attend" --precision "$p" bench seq2seq --json --steps 5 --decode-runs 2; done
   /usr/bin/python3 "$(dirname "$0")/peers/seq2seq_peer.py" --threads 2 --steps 5 --decode-runs 2

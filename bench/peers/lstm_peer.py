@@ -8,8 +8,8 @@ out.backward(ones) (gradients of x, the weights and the biases). Median over --r
 
 Run with the Debian torch: /usr/bin/python3 bench/peers/lstm_peer.py [--batch 64 --steps 30 ...]
 torch 1.13 from Debian runs its GEMMs through whatever libblas.so.3 the system provides; the "blas" key
-says which one was loaded. Its best configuration here is OpenBLAS with OPENBLAS_CORETYPE=SkylakeX (set
-below unless already set). If the system alternative is netlib's reference BLAS (python3-torch installed
+says which one was loaded. Its best configuration on an AVX-512 CPU is OpenBLAS with OPENBLAS_CORETYPE=SkylakeX
+(set below unless already set or the CPU lacks AVX-512). If the system alternative is netlib's reference BLAS (python3-torch installed
 without recommends), OpenBLAS can be used without installing it:
   apt-get download libopenblas0-pthread && dpkg-deb -x libopenblas0-pthread_*.deb /tmp/openblas
   LD_LIBRARY_PATH=/tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 bench/peers/lstm_peer.py
@@ -20,8 +20,8 @@ import os
 import statistics
 import time
 
-_AVX512 = " avx512f" in open("/proc/cpuinfo").read()  # SkylakeX kernels would die on an AVX2-only CPU
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX" if _AVX512 else "Haswell")  # read when OpenBLAS loads, i.e. on `import torch`
+if " avx512f" in open("/proc/cpuinfo").read():  # SkylakeX kernels would die on an AVX2-only CPU
+    os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")  # read when OpenBLAS loads, i.e. on `import torch`
 import torch  # noqa: E402
 
 

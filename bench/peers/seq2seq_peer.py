@@ -34,7 +34,7 @@ decode_sentences_per_s = B / median decode time.
 Run: /usr/bin/python3 bench/peers/seq2seq_peer.py [--threads 2 --steps 5 ...]; --quick for tiny sizes,
 --check for the self-check (beam scores vs teacher-forced scoring, batched vs one-by-one; exit 1 on failure).
 torch 1.13 from Debian runs GEMMs through the system libblas.so.3 (OpenBLAS here); OPENBLAS_CORETYPE is set
-to SkylakeX (its best setting on this machine) before torch loads unless already set.
+to SkylakeX (its best setting on an AVX-512 CPU) before torch loads unless already set or the CPU lacks AVX-512.
 """
 import argparse
 import json
@@ -43,8 +43,8 @@ import statistics
 import sys
 import time
 
-_AVX512 = " avx512f" in open("/proc/cpuinfo").read()  # SkylakeX kernels would die on an AVX2-only CPU
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX" if _AVX512 else "Haswell")  # read when OpenBLAS loads, i.e. on `import torch`
+if " avx512f" in open("/proc/cpuinfo").read():  # SkylakeX kernels would die on an AVX2-only CPU
+    os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")  # read when OpenBLAS loads, i.e. on `import torch`
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402

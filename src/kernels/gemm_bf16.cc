@@ -307,6 +307,10 @@ void gemm_widened(ThreadState& st, const GemmShape& s, float alpha, const uint16
 }
 
 void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+  if (s.m == 0 || s.n == 0 || s.k == 0) {  // nothing to round: kernels::gemm handles these before any routing
+    gemm(s, alpha, a, b, beta, c);
+    return;
+  }
   ThreadState& st = thread_state();
   // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed).
   const uint16_t* a16 = bf16_operand(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a, nullptr);

@@ -239,6 +239,17 @@ TEST(GemmBf16, FrozenOperandsAreRoundedOncePerScope) {
   for (size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i], 4.f * before[i]);  // scaling by 4 is exact
 }
 
+// Degenerate shapes called directly: k = 0 leaves beta * C, m = 0 touches nothing (no zero leading dimension
+// reaches oneDNN, which would reject it).
+TEST(GemmBf16, EmptyInnerDimensionScalesC) {
+  std::vector<float> c = {1.f, -2.f, 3.f, 4.f, 5.f, 6.f};
+  const float a = 0.f, b = 0.f;
+  gemm_bf16(GemmShape{false, false, 2, 3, 0, 1, 3, 3}, 1.f, &a, &b, 0.5f, c.data());
+  EXPECT_EQ(c, (std::vector<float>{0.5f, -1.f, 1.5f, 2.f, 2.5f, 3.f}));
+  gemm_bf16(GemmShape{false, false, 0, 3, 4, 4, 3, 3}, 1.f, &a, &b, 0.f, c.data());
+  EXPECT_EQ(c, (std::vector<float>{0.5f, -1.f, 1.5f, 2.f, 2.5f, 3.f}));
+}
+
 TEST(GemmBf16, ParsesPrecisionNames) {
   EXPECT_EQ(parse_gemm_precision("bf16"), GemmPrecision::Bf16);
   EXPECT_EQ(parse_gemm_precision("f32"), GemmPrecision::F32);
