@@ -265,8 +265,11 @@ std::string bf16_gemm_impl() {
 }
 
 bool bf16_gemm_native() {
-  const std::string impl = bf16_gemm_impl();
-  return impl != "none" && impl.rfind("ref", 0) != 0;
+  static const bool native = [] {  // decided once: kernels::gemm asks on every call under Bf16
+    const std::string& impl = bf16_gemm_impl();
+    return impl != "none" && impl.rfind("ref", 0) != 0;
+  }();
+  return native;
 }
 
 // A frozen B block in the layout `want`, reordered from its plain copy on first use.
@@ -316,8 +319,7 @@ void gemm_bf16(const GemmShape& s, float alpha, const float* a, const float* b, 
   const uint16_t* a16 = bf16_operand(a, s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k, s.lda, st.a, nullptr);
   FrozenCopy* frozen_b = nullptr;
   const uint16_t* b16 = bf16_operand(b, s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n, s.ldb, st.b, &frozen_b);
-  static const bool native = bf16_gemm_native();
-  if (!native) {
+  if (!bf16_gemm_native()) {
     gemm_widened(st, s, alpha, a16, b16, beta, c);
     return;
   }
