@@ -106,8 +106,15 @@ int run_seq2seq_bench(const Seq2SeqBenchOptions& o) {
   j["bench"] = "seq2seq";
   j["impl"] = "attend";
   j["threads"] = num_threads();
-  j["precision"] = kernels::gemm_precision_name(kernels::gemm_precision());
-  if (kernels::gemm_precision() == kernels::GemmPrecision::Bf16) j["bf16_gemm"] = kernels::bf16_gemm_impl();
+  // The precision the GEMMs ran in: bf16 asked for on a CPU without a bf16 matmul ran float32.
+  const bool bf16_asked = kernels::gemm_precision() == kernels::GemmPrecision::Bf16;
+  const bool bf16_ran = bf16_asked && kernels::bf16_gemm_native();
+  j["precision"] = bf16_ran ? kernels::gemm_precision_name(kernels::GemmPrecision::Bf16)
+                            : kernels::gemm_precision_name(kernels::GemmPrecision::F32);
+  if (bf16_asked) {
+    j["requested_precision"] = kernels::gemm_precision_name(kernels::GemmPrecision::Bf16);
+    j["bf16_gemm"] = kernels::bf16_gemm_impl();
+  }
   j["vocab"] = o.vocab;
   j["batch"] = o.batch;
   j["src_len"] = o.src_len;
