@@ -1,5 +1,5 @@
 // `attend demo`: the main job. Prepares CMUdict from festlex-cmu, trains a small pronunciation model with
-// Bahdanau attention on a subset of the training words (about two minutes on 2 cores), prints sample
+// Bahdanau attention on a subset of the training words (about three minutes on 2 AVX2 cores), prints sample
 // held-out words with their predicted phonemes, PER/WER on held-out test words, and writes the attention
 // heatmap of one word. `attend demo reversal` is the synthetic demo: reversal with and without attention.
 #include <chrono>
