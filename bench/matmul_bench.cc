@@ -1,7 +1,10 @@
-// Google Benchmark: raw dnnl_sgemm vs attend::matmul (Tensor + autograd recording) at square sizes.
-// Run: build/attend_bench --benchmark_filter=Matmul  (the same comparison as `attend bench matmul`).
+// Google Benchmark: raw dnnl_sgemm vs attend::matmul (Tensor + autograd recording) at square sizes, and the
+// seq2seq output layer in float32 vs int8. Run: build/attend_bench --benchmark_filter=Matmul (as `attend bench matmul`).
 #include <benchmark/benchmark.h>
 #include <dnnl.h>
+
+#include <cstdint>
+#include <vector>
 
 #include "autograd/ops/matmul.h"
 #include "autograd/tape.h"
@@ -23,6 +26,36 @@ void BM_RawSgemm(benchmark::State& state) {
   }
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate,
                                                  benchmark::Counter::kIs1000);
+}
+
+// The seq2seq decoder's output layer (beam 5 x batch 64 hypotheses, hidden 256, vocabulary 8,000) in float32
+// and as oneDNN's integer GEMM (u8 activations x s8 weights -> s32), the product an int8 output layer would
+// run. Shapes only: the values do not matter to the speed.
+constexpr int64_t kOutRows = 320, kOutK = 256, kOutVocab = 8000;
+
+void BM_OutputLayerSgemm(benchmark::State& state) {
+  std::vector<float> a(kOutRows * kOutK, 0.5f), b(kOutK * kOutVocab, 0.25f), c(kOutRows * kOutVocab);
+  for (auto _ : state) {
+    dnnl_sgemm('N', 'N', kOutRows, kOutVocab, kOutK, 1.f, a.data(), kOutK, b.data(), kOutVocab, 0.f, c.data(),
+               kOutVocab);
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * kOutRows * kOutK * kOutVocab,
+                                                 benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+
+void BM_OutputLayerU8S8S32(benchmark::State& state) {
+  std::vector<uint8_t> a(kOutRows * kOutK, 3);
+  std::vector<int8_t> b(kOutK * kOutVocab, 2);
+  std::vector<int32_t> c(kOutRows * kOutVocab);
+  const int32_t c_offset = 0;
+  for (auto _ : state) {
+    dnnl_gemm_u8s8s32('N', 'N', 'F', kOutRows, kOutVocab, kOutK, 1.f, a.data(), kOutK, 0, b.data(), kOutVocab, 0, 0.f,
+                      c.data(), kOutVocab, &c_offset);
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GOP/s"] = benchmark::Counter(2.0 * kOutRows * kOutK * kOutVocab,
+                                               benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
 void BM_AttendMatmulForward(benchmark::State& state) {
@@ -59,6 +92,8 @@ void BM_AttendMatmulForwardBackward(benchmark::State& state) {
 }
 
 BENCHMARK(BM_RawSgemm)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
+BENCHMARK(BM_OutputLayerSgemm)->UseRealTime();
+BENCHMARK(BM_OutputLayerU8S8S32)->UseRealTime();
 BENCHMARK(BM_AttendMatmulForward)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 BENCHMARK(BM_AttendMatmulForwardBackward)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 
