@@ -1,5 +1,6 @@
 // Google Benchmark: raw dnnl_sgemm vs attend::matmul (Tensor + autograd recording) at square sizes, and the
-// seq2seq output layer in float32 vs int8. Run: build/attend_bench --benchmark_filter=Matmul (as `attend bench matmul`).
+// seq2seq output layer in float32 vs int8. Run: build/attend_bench --benchmark_filter=Matmul (as `attend bench matmul`),
+// --benchmark_filter=OutputLayer for the output layer.
 #include <benchmark/benchmark.h>
 #include <dnnl.h>
 
@@ -36,8 +37,11 @@ constexpr int64_t kOutRows = 320, kOutK = 256, kOutVocab = 8000;
 void BM_OutputLayerSgemm(benchmark::State& state) {
   std::vector<float> a(kOutRows * kOutK, 0.5f), b(kOutK * kOutVocab, 0.25f), c(kOutRows * kOutVocab);
   for (auto _ : state) {
-    dnnl_sgemm('N', 'N', kOutRows, kOutVocab, kOutK, 1.f, a.data(), kOutK, b.data(), kOutVocab, 0.f, c.data(),
-               kOutVocab);
+    if (dnnl_sgemm('N', 'N', kOutRows, kOutVocab, kOutK, 1.f, a.data(), kOutK, b.data(), kOutVocab, 0.f, c.data(),
+                   kOutVocab) != dnnl_success) {
+      state.SkipWithError("dnnl_sgemm failed");
+      break;
+    }
     benchmark::DoNotOptimize(c.data());
   }
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * kOutRows * kOutK * kOutVocab,
@@ -50,8 +54,11 @@ void BM_OutputLayerU8S8S32(benchmark::State& state) {
   std::vector<int32_t> c(kOutRows * kOutVocab);
   const int32_t c_offset = 0;
   for (auto _ : state) {
-    dnnl_gemm_u8s8s32('N', 'N', 'F', kOutRows, kOutVocab, kOutK, 1.f, a.data(), kOutK, 0, b.data(), kOutVocab, 0, 0.f,
-                      c.data(), kOutVocab, &c_offset);
+    if (dnnl_gemm_u8s8s32('N', 'N', 'F', kOutRows, kOutVocab, kOutK, 1.f, a.data(), kOutK, 0, b.data(), kOutVocab, 0,
+                          0.f, c.data(), kOutVocab, &c_offset) != dnnl_success) {
+      state.SkipWithError("dnnl_gemm_u8s8s32 failed");
+      break;
+    }
     benchmark::DoNotOptimize(c.data());
   }
   state.counters["GOP/s"] = benchmark::Counter(2.0 * kOutRows * kOutK * kOutVocab,
