@@ -10,9 +10,23 @@
 namespace attend {
 namespace {
 
-std::vector<TensorImpl*>& impl_pool() {
-  static auto* pool = new std::vector<TensorImpl*>();
-  return *pool;
+// Released TensorImpl objects, kept per thread so that tensors can be made on several threads at once
+// without a lock. A thread's pool is freed when the thread ends; an impl released after that (a
+// thread_local tensor destroyed later in the thread's exit) is deleted instead of pooled.
+thread_local bool t_pool_gone = false;  // trivially destructible: still readable during thread exit
+
+struct ImplPool {
+  std::vector<TensorImpl*> free;
+  ~ImplPool() {
+    for (TensorImpl* t : free) delete t;
+    t_pool_gone = true;
+  }
+};
+
+std::vector<TensorImpl*>* impl_pool() {
+  if (t_pool_gone) return nullptr;
+  thread_local ImplPool pool;
+  return &pool.free;
 }
 
 // Copies a strided source into a contiguous destination of another (or the same) dtype.
@@ -52,11 +66,11 @@ void strided_copy(const Src* src, const Shape& shape, const Shape& strides, Dst*
 }  // namespace
 
 TensorImpl* TensorImpl::create() {
-  auto& pool = impl_pool();
+  auto* pool = impl_pool();
   TensorImpl* t;
-  if (!pool.empty()) {
-    t = pool.back();
-    pool.pop_back();
+  if (pool && !pool->empty()) {
+    t = pool->back();
+    pool->pop_back();
   } else {
     t = new TensorImpl();
   }
@@ -71,7 +85,11 @@ void TensorImpl::release() {
   offset = 0;
   requires_grad = false;
   grad = Tensor();
-  impl_pool().push_back(this);
+  if (auto* pool = impl_pool()) {
+    pool->push_back(this);
+  } else {
+    delete this;
+  }
 }
 
 Tensor::Tensor(const Tensor& o) : impl_(o.impl_) {
