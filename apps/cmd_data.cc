@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/error.h"
+#include "base/printable.h"
 #include "data/cmudict.h"
 
 namespace attend::app {
@@ -51,7 +52,8 @@ int run_cmudict(const CmudictCli& c) {
               c.dict.c_str(), static_cast<long long>(st.entries), static_cast<long long>(st.parsed),
               static_cast<long long>(st.malformed), static_cast<long long>(st.duplicates));
   for (const auto& p : st.malformed_examples)
-    std::printf("  malformed line %lld: %s: %s\n", static_cast<long long>(p.line), p.reason.c_str(), p.text.c_str());
+    std::printf("  malformed line %lld: %s: %s\n", static_cast<long long>(p.line), printable(p.reason).c_str(),
+                printable(p.text).c_str());
   if (st.malformed > static_cast<int64_t>(st.malformed_examples.size()))
     std::printf("  (%lld more malformed lines)\n",
                 static_cast<long long>(st.malformed - static_cast<int64_t>(st.malformed_examples.size())));

@@ -28,11 +28,13 @@ using EvalAction = std::shared_ptr<std::function<int()>>;
 
 void print_json(const nlohmann::ordered_json& j) { std::printf("%s\n", j.dump().c_str()); }
 
-// Checks that two files hold one line per sentence each.
+// Checks that two files hold one line per sentence each, and some: with nothing to score every metric
+// would read as perfect.
 void check_same_lines(const char* cmd, const std::string& a_path, size_t a_lines, const std::string& b_path,
                       size_t b_lines) {
   ATTEND_CHECK(a_lines == b_lines, "eval {}: {} has {} lines but {} has {} lines", cmd, a_path, a_lines, b_path,
                b_lines);
+  ATTEND_CHECK(a_lines > 0, "eval {}: {} and {} are empty: nothing to score", cmd, a_path, b_path);
 }
 
 // ---- attend eval bleu -------------------------------------------------------------------------------
@@ -184,6 +186,9 @@ int run_eval_aer(const AerCli& c) {
     tagged = eval::read_tagged_words_file(c.tagged);
     check_same_lines("aer", c.gold, gold.size(), c.tagged, tagged.size());
   }
+  size_t gold_links = 0;
+  for (const eval::Alignment& g : gold) gold_links += g.sure.size() + g.possible.size();
+  ATTEND_CHECK(gold_links > 0, "eval aer: {} has no links: nothing to score against", c.gold);
   if (!c.other.empty()) return run_eval_aer_symmetrised(c, hyps, gold, tagged);
   const eval::AerScore s = eval::score_alignments(hyps, gold, tagged);
   if (c.json) {

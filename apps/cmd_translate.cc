@@ -2,7 +2,8 @@
 // chunks of lines. --beam K (1 = greedy), --nbest N prints Moses-style n-best lines "i ||| text ||| score";
 // --alignment appends " ||| " and Pharaoh word links "i-j" (source word i, output word j) taken from the
 // attention argmax, subword pieces merged back into words; --attention-json FILE writes each sentence's
-// attention matrix as a JSON line that `attend viz --attention FILE` renders.
+// attention matrix as a JSON line that `attend viz --attention FILE` renders. Lines over --max-length source
+// tokens (default 4 x the training max_length) give an empty output line and are counted on stderr.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -22,6 +23,7 @@ struct TranslateCli {
   bool latest = false;
   std::string attention_json;
   int64_t chunk = 256;
+  int64_t max_length = -1;  // source tokens; -1: 4 x the model's training max_length
 };
 
 std::string pharaoh(const std::vector<std::pair<int, int>>& links) {
@@ -43,12 +45,14 @@ int run_translate(TranslateCli& c) {
     views = std::make_unique<std::ofstream>(c.attention_json, std::ios::trunc);
     ATTEND_CHECK(views->good(), "translate: cannot write {}", c.attention_json);
   }
-  int64_t line_no = 0;
+  c.opt.max_source_tokens = c.max_length >= 0 ? c.max_length : 4 * m.config.data.max_length;
+  int64_t line_no = 0, too_long = 0;
   std::vector<std::string> lines;
   auto flush = [&] {
     const auto results = translate_lines(m, lines, c.opt);
     for (size_t i = 0; i < lines.size(); ++i, ++line_no) {
       const auto& nbest = results[i];
+      too_long += nbest.front().too_long;
       if (c.opt.search.nbest > 1) {
         for (const auto& t : nbest) {
           std::printf("%lld ||| %s ||| %.6f", static_cast<long long>(line_no), t.text.c_str(), t.score);
@@ -81,6 +85,10 @@ int run_translate(TranslateCli& c) {
     if (static_cast<int64_t>(lines.size()) >= c.chunk) flush();
   }
   if (!lines.empty()) flush();
+  if (too_long > 0)
+    std::fprintf(stderr, "translate: %lld of %lld lines had more than %lld source tokens and were not translated "
+                 "(empty output lines; --max-length sets the limit)\n", static_cast<long long>(too_long),
+                 static_cast<long long>(line_no), static_cast<long long>(c.opt.max_source_tokens));
   return 0;
 }
 
@@ -104,6 +112,10 @@ ATTEND_COMMAND("translate", "translate stdin to stdout with a trained model (gre
                  cmd.add_option("--attention-json", c->attention_json,
                                 "write each sentence's attention matrix as JSON lines (for attend viz)");
                  cmd.add_flag("--latest", c->latest, "use the latest checkpoint (its weight average, if the run keeps one) instead of the best dev weights");
+                 cmd.add_option("--max-length", c->max_length,
+                                "source tokens; longer lines are not translated (an empty output line, counted on "
+                                "stderr); default 4 x the training max_length, 0 = no limit")
+                     ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
                  cmd.add_option("--chunk", c->chunk, "lines read before translating (streaming granularity)")
                      ->check(CLI::Range(1, 1 << 20));
                  return [c] { return run_translate(*c); };

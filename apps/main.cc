@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/printable.h"
 #include "command.h"
 #include "kernels/gemm_bf16.h"
 #include "tensor/threads.h"
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "attend: error: %s\n", e.message().c_str());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "attend: error: %s\n", e.what());
+    std::fprintf(stderr, "attend: error: %s\n", attend::printable(e.what()).c_str());
     return 1;
   }
 }

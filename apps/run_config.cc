@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "base/json_excerpt.h"
 
 namespace attend::app {
 
@@ -15,26 +16,26 @@ namespace {
 // Reads one section's keys through `on_key`, which returns false for a key it does not know.
 template <class F>
 void each_key(const nlohmann::json& j, const std::string& section, F&& on_key) {
-  ATTEND_CHECK(j.is_object(), "config: '{}' must be a JSON object, got {}", section, j.dump());
+  ATTEND_CHECK(j.is_object(), "config: '{}' must be a JSON object, got {}", section, json_excerpt(j));
   for (auto& [key, value] : j.items())
     ATTEND_CHECK(on_key(key, value), "config: unknown key '{}.{}'", section, key);
 }
 
 int64_t int_at_least(const nlohmann::json& v, const std::string& name, int64_t lo) {
   ATTEND_CHECK(v.is_number_integer() && v.get<int64_t>() >= lo, "config: '{}' must be an integer >= {}, got {}", name,
-               lo, v.dump());
+               lo, json_excerpt(v));
   return v.get<int64_t>();
 }
 
 double number_in(const nlohmann::json& v, const std::string& name, double lo, double hi) {
   ATTEND_CHECK(v.is_number() && v.get<double>() >= lo && v.get<double>() <= hi,
-               "config: '{}' must be a number in [{}, {}], got {}", name, lo, hi, v.dump());
+               "config: '{}' must be a number in [{}, {}], got {}", name, lo, hi, json_excerpt(v));
   return v.get<double>();
 }
 
 std::string string_of(const nlohmann::json& v, const std::string& name) {
   ATTEND_CHECK(v.is_string() && !v.get<std::string>().empty(), "config: '{}' must be a non-empty string, got {}",
-               name, v.dump());
+               name, json_excerpt(v));
   return v.get<std::string>();
 }
 
@@ -74,7 +75,7 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
     if (key == "task") {
       const std::string s = string_of(v, "task");
       ATTEND_CHECK(s == "g2p" || s == "translation", "config: 'task' must be \"g2p\" or \"translation\", got {}",
-                   v.dump());
+                   json_excerpt(v));
       c.task = s == "g2p" ? TaskKind::G2p : TaskKind::Translation;
     } else if (key == "data") {
       each_key(v, "data", [&](const std::string& k, const nlohmann::json& x) {
@@ -144,10 +145,18 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
 }
 
 RunConfig RunConfig::load(const std::string& path) {
+  ATTEND_CHECK(!std::filesystem::is_directory(path), "config: {} is a directory, not a config file", path);
   std::ifstream f(path);
   ATTEND_CHECK(f.good(), "config: cannot read {}", path);
-  const nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
-  ATTEND_CHECK(!j.is_discarded(), "config: {} is not valid JSON", path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const nlohmann::json::parse_error& e) {
+    // what() is "[json.exception.parse_error.101] parse error at line L, column C: ..."; keep from "parse error".
+    const std::string what = e.what();
+    const size_t at = what.find("parse error");
+    ATTEND_FAIL("config: {} is not valid JSON: {}", path, at == std::string::npos ? what : what.substr(at));
+  }
   try {
     return from_json(j);
   } catch (const Error& e) {

@@ -26,6 +26,7 @@
 #include "progress.h"
 #include "translator.h"
 #include "viz/curve_svg.h"
+#include "base/json_excerpt.h"
 
 namespace attend::app {
 
@@ -122,7 +123,7 @@ void take_init_codecs(LoadedModel& m, const fs::path& dir) {
   }
   for (const auto& [key, value] : theirs.items())
     ATTEND_CHECK(ours[key] == value, "train: train.init_from '{}' has model.{} = {}, this config {}", from.string(),
-                 key, value.dump(), ours[key].dump());
+                 key, json_excerpt(value), json_excerpt(ours[key]));
   m.src = data::TextCodec::copy(from.string(), dir.string(), "src");
   m.tgt = data::TextCodec::copy(from.string(), dir.string(), "tgt");
 }
@@ -190,6 +191,9 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   ATTEND_CHECK(!train.examples.empty(), "train: no training pairs left in {} after filtering", cfg.data.dir);
   data::ParallelCorpus dev = data::tokenize_parallel(read_split(cfg, "dev", tr.valid_sentences), tokenizer(m.src),
                                                      tokenizer(m.tgt));
+  // An empty dev split would score 0 errors and look perfect: validation and early stopping need pairs.
+  ATTEND_CHECK(!dev.examples.empty(), "train: the dev split {} has no line pairs with text on both sides",
+               cfg.split_path("dev", true));
 
   Rng init_rng(tr.seed);
   m.model = std::make_unique<models::EncoderDecoder>(cfg.model, init_rng);

@@ -15,6 +15,7 @@
 #include "nn/schedule.h"
 #include "metrics_file.h"
 #include "progress.h"
+#include "base/json_excerpt.h"
 
 namespace attend::app {
 namespace fs = std::filesystem;
@@ -56,7 +57,7 @@ std::unique_ptr<models::Seq2Seq> train_synthetic(const SyntheticTrainOptions& op
     nn::CheckpointState st = nn::load_checkpoint(dir.string(), *model, &optimizer);
     ATTEND_CHECK(st.config == run_config(opt),
                  "train: --resume with settings that differ from the checkpoint's: saved {} vs now {}",
-                 st.config.dump(), run_config(opt).dump());
+                 json_excerpt(st.config, 600), json_excerpt(run_config(opt), 600));
     step = st.step;
     ATTEND_CHECK(st.rng.has_value() && st.extra.contains("dropout_rng"),
                  "train: checkpoint in {} lacks the RNG state needed to resume", dir.string());

@@ -103,6 +103,11 @@ std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std:
       out[i].resize(1);  // nothing to translate
       continue;
     }
+    if (opt.max_source_tokens > 0 && static_cast<int64_t>(e.src.size()) > opt.max_source_tokens) {
+      out[i].resize(1);
+      out[i].front().too_long = true;
+      continue;
+    }
     examples.push_back(std::move(e));
   }
   models::SearchOptions search = opt.search;

@@ -38,16 +38,20 @@ struct Translation {
   std::vector<std::vector<float>> weights;   // [output token][source token], when asked for
   double score = 0;                          // normalised log-probability (search.h)
   std::vector<std::pair<int, int>> word_links;  // (source word, output word) from the attention argmax
+  bool too_long = false;  // not translated: more source tokens than TranslateOptions::max_source_tokens
 };
 
 struct TranslateOptions {
   models::SearchOptions search;
   int64_t max_tokens = 6000;  // source tokens x beam per batch
   bool weights = false;       // fill Translation::weights and word_links
+  // Lines with more source tokens are not translated (search time grows with the square of the length):
+  // an empty result with too_long set. 0 = no limit.
+  int64_t max_source_tokens = 0;
 };
 
 // One result per line (nbest results per line with search.nbest > 1), in input order. Empty lines (or lines
-// that tokenise to nothing) translate to an empty result.
+// that tokenise to nothing) translate to an empty result, as do lines over opt.max_source_tokens.
 std::vector<std::vector<Translation>> translate_lines(LoadedModel& m, const std::vector<std::string>& lines,
                                                       const TranslateOptions& opt);
 

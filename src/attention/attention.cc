@@ -7,6 +7,7 @@
 
 #include "attention/soft.h"
 #include "nn/json_fields.h"
+#include "base/json_excerpt.h"
 
 namespace attend::attention {
 
@@ -103,7 +104,7 @@ AttentionConfig AttentionConfig::from_json(const nlohmann::json& j) {
   if (has("window_radius")) c.window_radius = parse_count(j["window_radius"], "window_radius", 0);
   if (has("location_aware")) {
     const auto& v = j["location_aware"];
-    ATTEND_CHECK(v.is_boolean(), "{}: 'location_aware' must be true or false, got {}", kCtx, v.dump());
+    ATTEND_CHECK(v.is_boolean(), "{}: 'location_aware' must be true or false, got {}", kCtx, json_excerpt(v));
     c.location_aware = v.get<bool>();
   }
   if (has("location_channels")) c.location_channels = parse_count(j["location_channels"], "location_channels", 1);

@@ -3,12 +3,15 @@
 
 #include <cstring>
 
+#include "base/printable.h"
+
 namespace attend::detail {
 
 void throw_error(const char* file, int line, std::string message) {
   const char* base = std::strrchr(file, '/');
   std::string where = fmt::format("{}:{}", base ? base + 1 : file, line);
-  throw Error(std::move(message), std::move(where));
+  // Messages quote user input: keep them one printable line of bounded length.
+  throw Error(printable(message), std::move(where));
 }
 
 }  // namespace attend::detail

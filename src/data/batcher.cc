@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "tensor/rng.h"
+#include "base/json_excerpt.h"
 
 namespace attend::data {
 namespace {
@@ -106,10 +107,10 @@ nlohmann::json batcher_state_to_json(const BatcherState& s) {
 }
 
 BatcherState batcher_state_from_json(const nlohmann::json& j) {
-  ATTEND_CHECK(j.is_object(), "batcher state: expected a JSON object, got {}", j.dump());
+  ATTEND_CHECK(j.is_object(), "batcher state: expected a JSON object, got {}", json_excerpt(j));
   auto field = [&](const char* name) -> const nlohmann::json& {
     ATTEND_CHECK(j.contains(name) && j[name].is_number_integer(), "batcher state: '{}' missing or not an integer in {}",
-                 name, j.dump());
+                 name, json_excerpt(j));
     return j[name];
   };
   BatcherState s;
@@ -117,7 +118,7 @@ BatcherState batcher_state_from_json(const nlohmann::json& j) {
   s.epoch = field("epoch").get<int64_t>();
   s.batch = field("batch").get<int64_t>();
   s.examples = field("examples").get<int64_t>();
-  ATTEND_CHECK(s.epoch >= 0 && s.batch >= 0 && s.examples >= 0, "batcher state: negative field in {}", j.dump());
+  ATTEND_CHECK(s.epoch >= 0 && s.batch >= 0 && s.examples >= 0, "batcher state: negative field in {}", json_excerpt(j));
   return s;
 }
 

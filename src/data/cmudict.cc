@@ -207,11 +207,19 @@ CmuDict parse_cmudict(std::istream& in) {
 }
 
 CmuDict read_cmudict(const std::string& path) {
+  ATTEND_CHECK(!std::filesystem::is_directory(path), "cmudict: '{}' is a directory, not a dictionary file", path);
   ATTEND_CHECK(std::filesystem::is_regular_file(path),
                "cmudict: '{}' not found (apt-get install festlex-cmu, or give the file's path)", path);
   std::ifstream in(path, std::ios::binary);
   ATTEND_CHECK(in.good(), "cmudict: cannot open '{}'", path);
-  return parse_cmudict(in);
+  CmuDict d = parse_cmudict(in);
+  ATTEND_CHECK(!d.entries.empty(), "cmudict: '{}' holds no dictionary entries ({} lines, {} malformed{})", path,
+               d.stats.lines, d.stats.malformed,
+               d.stats.malformed_examples.empty()
+                   ? std::string()
+                   : "; line " + std::to_string(d.stats.malformed_examples.front().line) + ": " +
+                         d.stats.malformed_examples.front().reason);
+  return d;
 }
 
 const char* split_name(Split s) {

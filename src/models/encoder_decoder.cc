@@ -7,6 +7,7 @@
 #include "autograd/tape.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/top_k.h"
+#include "base/json_excerpt.h"
 
 namespace attend::models {
 
@@ -46,30 +47,31 @@ nlohmann::json EncoderDecoderConfig::to_json() const {
 }
 
 EncoderDecoderConfig EncoderDecoderConfig::from_json(const nlohmann::json& j) {
-  ATTEND_CHECK(j.is_object(), "model config: expected a JSON object, got {}", j.dump());
+  ATTEND_CHECK(j.is_object(), "model config: expected a JSON object, got {}", json_excerpt(j));
   EncoderDecoderConfig c;
   for (auto& [key, value] : j.items()) {
-    auto need_int = [&](int64_t& field, int64_t lo) {
-      ATTEND_CHECK(value.is_number_integer() && value.get<int64_t>() >= lo,
-                   "model config: '{}' must be an integer >= {}, got {}", key, lo, value.dump());
+    // The upper bounds only catch typos (1e12) before they become an out-of-memory error without a key.
+    auto need_int = [&](int64_t& field, int64_t lo, int64_t hi = int64_t{1} << 16) {
+      ATTEND_CHECK(value.is_number_integer() && value.get<int64_t>() >= lo && value.get<int64_t>() <= hi,
+                   "model config: '{}' must be an integer in [{}, {}], got {}", key, lo, hi, json_excerpt(value));
       field = value.get<int64_t>();
     };
     auto need_real = [&](double& field, double lo, double hi) {
       ATTEND_CHECK(value.is_number() && value.get<double>() >= lo && value.get<double>() < hi,
-                   "model config: '{}' must be a number in [{}, {}), got {}", key, lo, hi, value.dump());
+                   "model config: '{}' must be a number in [{}, {}), got {}", key, lo, hi, json_excerpt(value));
       field = value.get<double>();
     };
     auto need_bool = [&](bool& field) {
-      ATTEND_CHECK(value.is_boolean(), "model config: '{}' must be true or false, got {}", key, value.dump());
+      ATTEND_CHECK(value.is_boolean(), "model config: '{}' must be true or false, got {}", key, json_excerpt(value));
       field = value.get<bool>();
     };
-    if (key == "src_vocab") need_int(c.src_vocab, 0);
-    else if (key == "tgt_vocab") need_int(c.tgt_vocab, 0);
+    if (key == "src_vocab") need_int(c.src_vocab, 0, int64_t{1} << 24);
+    else if (key == "tgt_vocab") need_int(c.tgt_vocab, 0, int64_t{1} << 24);
     else if (key == "embed") need_int(c.embed, 1);
     else if (key == "encoder_hidden") need_int(c.encoder_hidden, 1);
-    else if (key == "encoder_layers") need_int(c.encoder_layers, 1);
+    else if (key == "encoder_layers") need_int(c.encoder_layers, 1, 64);
     else if (key == "hidden") need_int(c.hidden, 1);
-    else if (key == "decoder_layers") need_int(c.decoder_layers, 1);
+    else if (key == "decoder_layers") need_int(c.decoder_layers, 1, 64);
     else if (key == "bidirectional") need_bool(c.bidirectional);
     else if (key == "input_feeding") need_bool(c.input_feeding);
     else if (key == "alignment_head") need_bool(c.alignment_head);
@@ -78,17 +80,17 @@ EncoderDecoderConfig EncoderDecoderConfig::from_json(const nlohmann::json& j) {
     else if (key == "baseline_decay") need_real(c.baseline_decay, 0, 1);
     else if (key == "cell") {
       const std::string s = value.is_string() ? value.get<std::string>() : "";
-      ATTEND_CHECK(s == "gru" || s == "lstm", "model config: 'cell' must be \"gru\" or \"lstm\", got {}", value.dump());
+      ATTEND_CHECK(s == "gru" || s == "lstm", "model config: 'cell' must be \"gru\" or \"lstm\", got {}", json_excerpt(value));
       c.cell = s == "gru" ? CellKind::Gru : CellKind::Lstm;
     } else if (key == "decoder") {
       const std::string s = value.is_string() ? value.get<std::string>() : "";
       ATTEND_CHECK(s == "bahdanau" || s == "luong" || s == "none",
-                   "model config: 'decoder' must be \"bahdanau\", \"luong\" or \"none\", got {}", value.dump());
+                   "model config: 'decoder' must be \"bahdanau\", \"luong\" or \"none\", got {}", json_excerpt(value));
       c.decoder = s == "bahdanau" ? DecoderKind::Bahdanau : s == "luong" ? DecoderKind::Luong : DecoderKind::None;
     } else if (key == "init") {
       const std::string s = value.is_string() ? value.get<std::string>() : "";
       ATTEND_CHECK(s == "mean" || s == "final", "model config: 'init' must be \"mean\" or \"final\", got {}",
-                   value.dump());
+                   json_excerpt(value));
       c.init = s == "mean" ? InitKind::Mean : InitKind::Final;
     } else if (key == "attention") {
       if (!value.is_null()) c.attention = AttentionConfig::from_json(value);

@@ -2,6 +2,7 @@
 #include "models/seq2seq.h"
 
 #include "autograd/ops.h"
+#include "base/json_excerpt.h"
 
 namespace attend::models {
 
@@ -13,12 +14,12 @@ nlohmann::json Seq2SeqConfig::to_json() const {
 }
 
 Seq2SeqConfig Seq2SeqConfig::from_json(const nlohmann::json& j) {
-  ATTEND_CHECK(j.is_object(), "seq2seq config: expected a JSON object, got {}", j.dump());
+  ATTEND_CHECK(j.is_object(), "seq2seq config: expected a JSON object, got {}", json_excerpt(j));
   Seq2SeqConfig c;
   for (auto& [key, value] : j.items()) {
     auto need_int = [&](int64_t& field, int64_t lo) {
       ATTEND_CHECK(value.is_number_integer() && value.get<int64_t>() >= lo,
-                   "seq2seq config: '{}' must be an integer >= {}, got {}", key, lo, value.dump());
+                   "seq2seq config: '{}' must be an integer >= {}, got {}", key, lo, json_excerpt(value));
       field = value.get<int64_t>();
     };
     if (key == "src_vocab") need_int(c.src_vocab, 4);
@@ -28,7 +29,7 @@ Seq2SeqConfig Seq2SeqConfig::from_json(const nlohmann::json& j) {
     else if (key == "layers") need_int(c.layers, 1);
     else if (key == "dropout") {
       ATTEND_CHECK(value.is_number() && value.get<double>() >= 0 && value.get<double>() < 1,
-                   "seq2seq config: 'dropout' must be in [0, 1), got {}", value.dump());
+                   "seq2seq config: 'dropout' must be in [0, 1), got {}", json_excerpt(value));
       c.dropout = value.get<double>();
     } else if (key == "attention") {
       if (!value.is_null()) c.attention = attention::AttentionConfig::from_json(value);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -18,6 +19,7 @@
 
 #include "nn/json_fields.h"
 #include "nn/safetensors.h"
+#include "base/json_excerpt.h"
 
 namespace attend::nn {
 namespace fs = std::filesystem;
@@ -129,11 +131,11 @@ CheckpointState parse_state(const std::string& text, const std::string& where, s
   const json& rng = jf::require(j, ctx, "rng");
   if (!rng.is_null()) {
     ATTEND_CHECK(rng.is_array() && rng.size() == 4, "{}: 'rng' must be null or 4 unsigned 64-bit integers, got {}",
-                 ctx, rng.dump());
+                 ctx, json_excerpt(rng));
     std::array<uint64_t, 4> words{};
     for (size_t i = 0; i < 4; ++i) {
       ATTEND_CHECK(rng[i].is_number_unsigned() || (rng[i].is_number_integer() && rng[i].get<int64_t>() >= 0),
-                   "{}: 'rng' must be null or 4 unsigned 64-bit integers, got {}", ctx, rng.dump());
+                   "{}: 'rng' must be null or 4 unsigned 64-bit integers, got {}", ctx, json_excerpt(rng));
       words[i] = rng[i].get<uint64_t>();
     }
     s.rng = words;
@@ -261,6 +263,25 @@ std::vector<Tensor> match_parameters(const SafetensorsFile& file, const Module& 
   return out;
 }
 
+// A NaN or infinity saved in a checkpoint (a corrupt file, a diverged run) would otherwise surface steps
+// later as an unrelated error; it is reported at load, with the file and the tensor.
+void check_finite(const NamedTensors& tensors, const std::string& path) {
+  for (const auto& [name, t] : tensors) {
+    int64_t bad = -1;
+    if (t.dtype() == DType::F32) {
+      const float* p = t.data<float>();
+      for (int64_t i = 0; i < t.numel() && bad < 0; ++i)
+        if (!std::isfinite(p[i])) bad = i;
+    } else if (t.dtype() == DType::F64) {
+      const double* p = t.data<double>();
+      for (int64_t i = 0; i < t.numel() && bad < 0; ++i)
+        if (!std::isfinite(p[i])) bad = i;
+    }
+    ATTEND_CHECK(bad < 0, "checkpoint '{}': tensor '{}' holds a non-finite value ({}) at element {}", path, name,
+                 t.dtype() == DType::F32 ? static_cast<double>(t.data<float>()[bad]) : t.data<double>()[bad], bad);
+  }
+}
+
 void copy_into_parameters(const Module& model, const std::vector<Tensor>& values) {
   const NamedTensors params = model.named_parameters();
   for (size_t i = 0; i < params.size(); ++i) {
@@ -337,9 +358,11 @@ CheckpointState load_checkpoint(const std::string& dir, Module& model, Optimizer
   const std::string model_path = r.model_path.string();
   const SafetensorsFile weights = load_safetensors(model_path);
   const std::vector<Tensor> values = match_parameters(weights, model, model_path);
+  check_finite(weights.tensors, model_path);
   if (optimizer) ATTEND_CHECK(!state.optimizer.is_null(), "checkpoint '{}': saved without optimizer state", dir);
   if (optimizer || caller_tensors) {
     const SafetensorsFile opt = load_safetensors(r.optimizer_path.string());
+    check_finite(opt.tensors, r.optimizer_path.string());
     NamedTensors own;
     for (const auto& [name, t] : opt.tensors) {
       if (name.starts_with(kExtraPrefix)) state.tensors.emplace_back(name.substr(kExtraPrefix.size()), t);

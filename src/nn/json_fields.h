@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/json_excerpt.h"
 
 namespace attend::nn::json_fields {
 
@@ -23,7 +24,7 @@ inline const json& require(const json& obj, std::string_view ctx, const char* ke
 }
 
 inline double number(const json& v, std::string_view ctx, const char* key) {
-  ATTEND_CHECK(v.is_number(), "{}: '{}' must be a number, got {} {}", ctx, key, v.type_name(), v.dump());
+  ATTEND_CHECK(v.is_number(), "{}: '{}' must be a number, got {} {}", ctx, key, v.type_name(), json_excerpt(v));
   const double d = v.get<double>();
   ATTEND_CHECK(std::isfinite(d), "{}: '{}' must be finite, got {}", ctx, key, d);
   return d;
@@ -33,18 +34,18 @@ inline int64_t integer(const json& v, std::string_view ctx, const char* key) {
   if (v.is_number_float()) {
     const double d = v.get<double>();
     ATTEND_CHECK(std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15, "{}: '{}' must be an integer, got {}",
-                 ctx, key, v.dump());
+                 ctx, key, json_excerpt(v));
     return static_cast<int64_t>(d);
   }
-  ATTEND_CHECK(v.is_number_integer(), "{}: '{}' must be an integer, got {} {}", ctx, key, v.type_name(), v.dump());
+  ATTEND_CHECK(v.is_number_integer(), "{}: '{}' must be an integer, got {} {}", ctx, key, v.type_name(), json_excerpt(v));
   if (v.is_number_unsigned())
     ATTEND_CHECK(v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX), "{}: '{}' is too large: {}", ctx, key,
-                 v.dump());
+                 json_excerpt(v));
   return v.get<int64_t>();
 }
 
 inline std::string string(const json& v, std::string_view ctx, const char* key) {
-  ATTEND_CHECK(v.is_string(), "{}: '{}' must be a string, got {} {}", ctx, key, v.type_name(), v.dump());
+  ATTEND_CHECK(v.is_string(), "{}: '{}' must be a string, got {} {}", ctx, key, v.type_name(), json_excerpt(v));
   return v.get<std::string>();
 }
 

@@ -8,6 +8,7 @@
 
 #include "kernels/optim.h"
 #include "nn/json_fields.h"
+#include "base/json_excerpt.h"
 
 namespace attend::nn {
 namespace jf = json_fields;
@@ -229,7 +230,7 @@ void Sgd::set_hyperparameters(const json& h) {
   o.dampening = jf::number(jf::require(h, ctx, "dampening"), ctx, "dampening");
   o.weight_decay = jf::number(jf::require(h, ctx, "weight_decay"), ctx, "weight_decay");
   const json& nesterov = jf::require(h, ctx, "nesterov");
-  ATTEND_CHECK(nesterov.is_boolean(), "{}: 'nesterov' must be true or false, got {}", ctx, nesterov.dump());
+  ATTEND_CHECK(nesterov.is_boolean(), "{}: 'nesterov' must be true or false, got {}", ctx, json_excerpt(nesterov));
   o.nesterov = nesterov.get<bool>();
   validate(o);
   options_ = o;
@@ -273,7 +274,7 @@ void Adam::set_hyperparameters(const json& h) {
   AdamOptions o = options_;
   const json& betas = jf::require(h, ctx, "betas");
   ATTEND_CHECK(betas.is_array() && betas.size() == 2, "{}: 'betas' must be [beta1, beta2], got {}", ctx,
-               betas.dump());
+               json_excerpt(betas));
   o.beta1 = jf::number(betas[0], ctx, "betas");
   o.beta2 = jf::number(betas[1], ctx, "betas");
   o.eps = jf::number(jf::require(h, ctx, "eps"), ctx, "eps");
@@ -300,7 +301,7 @@ std::unique_ptr<Optimizer> make_optimizer(std::string_view type, const json& opt
     o.dampening = num("dampening", o.dampening);
     o.weight_decay = num("weight_decay", o.weight_decay);
     if (auto it = opts.find("nesterov"); it != opts.end()) {
-      ATTEND_CHECK(it->is_boolean(), "{}: 'nesterov' must be true or false, got {}", ctx, it->dump());
+      ATTEND_CHECK(it->is_boolean(), "{}: 'nesterov' must be true or false, got {}", ctx, json_excerpt(*it));
       o.nesterov = it->get<bool>();
     }
     return std::make_unique<Sgd>(std::move(params), o);
@@ -310,7 +311,7 @@ std::unique_ptr<Optimizer> make_optimizer(std::string_view type, const json& opt
     AdamOptions o = type == "adamw" ? AdamW::default_options() : AdamOptions{};
     o.lr = num("lr", o.lr);
     if (auto it = opts.find("betas"); it != opts.end()) {
-      ATTEND_CHECK(it->is_array() && it->size() == 2, "{}: 'betas' must be [beta1, beta2], got {}", ctx, it->dump());
+      ATTEND_CHECK(it->is_array() && it->size() == 2, "{}: 'betas' must be [beta1, beta2], got {}", ctx, json_excerpt(*it));
       o.beta1 = jf::number((*it)[0], ctx, "betas");
       o.beta2 = jf::number((*it)[1], ctx, "betas");
     }

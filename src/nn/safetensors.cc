@@ -1,5 +1,6 @@
 // safetensors writer and validating reader, over POSIX file descriptors (pread, fsync).
 #include "nn/safetensors.h"
+#include "base/json_excerpt.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -129,13 +130,13 @@ ordered_json parse_header_json(const std::string& text, const std::string& path)
 uint64_t json_offset(const ordered_json& v, const std::string& path, const std::string& name) {
   ATTEND_CHECK(v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0),
                "safetensors '{}': tensor '{}': data_offsets must be non-negative integers, got {}", path, name,
-               v.dump());
+               json_excerpt(v));
   return v.get<uint64_t>();
 }
 
 SafetensorsEntry parse_entry(const std::string& name, const ordered_json& info, const std::string& path) {
   ATTEND_CHECK(info.is_object(), "safetensors '{}': tensor '{}': expected an object with dtype, shape and "
-               "data_offsets, got {}", path, name, info.dump());
+               "data_offsets, got {}", path, name, json_excerpt(info));
   for (auto it = info.begin(); it != info.end(); ++it)
     ATTEND_CHECK(it.key() == "dtype" || it.key() == "shape" || it.key() == "data_offsets",
                  "safetensors '{}': tensor '{}': unknown field '{}'", path, name, it.key());
@@ -146,7 +147,7 @@ SafetensorsEntry parse_entry(const std::string& name, const ordered_json& info, 
 
   const ordered_json& dtype = info["dtype"];
   ATTEND_CHECK(dtype.is_string(), "safetensors '{}': tensor '{}': dtype must be a string, got {}", path, name,
-               dtype.dump());
+               json_excerpt(dtype));
   const std::string code = dtype.get<std::string>();
   if (!parse_dtype(code, &e.dtype)) {
     ATTEND_CHECK(!is_known_unsupported_dtype(code),
@@ -157,7 +158,7 @@ SafetensorsEntry parse_entry(const std::string& name, const ordered_json& info, 
 
   const ordered_json& shape = info["shape"];
   ATTEND_CHECK(shape.is_array(), "safetensors '{}': tensor '{}': shape must be an array, got {}", path, name,
-               shape.dump());
+               json_excerpt(shape));
   ATTEND_CHECK(shape.size() <= static_cast<size_t>(Shape::kMaxDims),
                "safetensors '{}': tensor '{}': shape has {} dimensions, attend supports at most {}", path, name,
                shape.size(), Shape::kMaxDims);
@@ -166,26 +167,26 @@ SafetensorsEntry parse_entry(const std::string& name, const ordered_json& info, 
   for (const auto& d : shape) {
     ATTEND_CHECK(d.is_number_unsigned() || (d.is_number_integer() && d.get<int64_t>() >= 0),
                  "safetensors '{}': tensor '{}': shape must hold non-negative integers, got {}", path, name,
-                 shape.dump());
+                 json_excerpt(shape));
     const uint64_t dim = d.get<uint64_t>();
     ATTEND_CHECK(dim <= static_cast<uint64_t>(INT64_MAX), "safetensors '{}': tensor '{}': dimension {} too large",
                  path, name, dim);
     overflow = overflow || __builtin_mul_overflow(bytes, dim, &bytes);
     e.shape.push_back(static_cast<int64_t>(dim));
   }
-  ATTEND_CHECK(!overflow, "safetensors '{}': tensor '{}': shape {} is too large", path, name, shape.dump());
+  ATTEND_CHECK(!overflow, "safetensors '{}': tensor '{}': shape {} is too large", path, name, json_excerpt(shape));
 
   const ordered_json& offsets = info["data_offsets"];
   ATTEND_CHECK(offsets.is_array() && offsets.size() == 2,
                "safetensors '{}': tensor '{}': data_offsets must be [begin, end], got {}", path, name,
-               offsets.dump());
+               json_excerpt(offsets));
   e.begin = json_offset(offsets[0], path, name);
   e.end = json_offset(offsets[1], path, name);
   ATTEND_CHECK(e.begin <= e.end, "safetensors '{}': tensor '{}': data_offsets [{}, {}] end before they begin", path,
                name, e.begin, e.end);
   ATTEND_CHECK(e.end - e.begin == bytes,
                "safetensors '{}': tensor '{}': {} shape {} needs {} bytes but data_offsets [{}, {}] span {}", path,
-               name, code, shape.dump(), bytes, e.begin, e.end, e.end - e.begin);
+               name, code, json_excerpt(shape), bytes, e.begin, e.end, e.end - e.begin);
   return e;
 }
 
@@ -218,10 +219,10 @@ SafetensorsHeader read_header(int fd, const std::string& path) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "__metadata__") {
       ATTEND_CHECK(it->is_object(), "safetensors '{}': __metadata__ must be an object of strings, got {}", path,
-                   it->dump());
+                   json_excerpt(*it));
       for (auto m = it->begin(); m != it->end(); ++m) {
         ATTEND_CHECK(m->is_string(), "safetensors '{}': __metadata__ value of '{}' must be a string, got {}", path,
-                     m.key(), m->dump());
+                     m.key(), json_excerpt(*m));
         h.metadata[m.key()] = m->get<std::string>();
       }
       continue;

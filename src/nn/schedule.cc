@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "nn/json_fields.h"
+#include "base/json_excerpt.h"
 
 namespace attend::nn {
 namespace jf = json_fields;
@@ -97,7 +98,7 @@ Schedule Schedule::from_json(const json& spec, double base_lr) {
   if (spec.is_string()) {
     s.kind = parse_kind(spec.get<std::string>());
   } else {
-    ATTEND_CHECK(spec.is_object(), "schedule: expected a type name or a JSON object, got {}", spec.dump());
+    ATTEND_CHECK(spec.is_object(), "schedule: expected a type name or a JSON object, got {}", json_excerpt(spec));
     s.kind = parse_kind(jf::string(jf::require(spec, "schedule", "type"), "schedule", "type"));
     const std::string ctx = fmt::format("schedule {}", schedule_kind_name(s.kind));
     switch (s.kind) {

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "viz/text.h"
+#include "base/json_excerpt.h"
 
 namespace attend::viz {
 
@@ -49,10 +50,10 @@ std::vector<std::pair<int, int>> parse_links(const json& j, const char* key, std
   for (size_t k = 0; k < it->size(); ++k) {
     const json& p = (*it)[k];
     ATTEND_CHECK(p.is_array() && p.size() == 2 && p[0].is_number_integer() && p[1].is_number_integer(),
-                 "{}: '{}'[{}] must be a pair of integers [source, output], got {}", where, key, k, p.dump());
+                 "{}: '{}'[{}] must be a pair of integers [source, output], got {}", where, key, k, json_excerpt(p));
     const auto i = p[0].get<int64_t>(), o = p[1].get<int64_t>();
     ATTEND_CHECK(i >= 0 && o >= 0 && i < (int64_t{1} << 30) && o < (int64_t{1} << 30),
-                 "{}: '{}'[{}] = {} is out of range", where, key, k, p.dump());
+                 "{}: '{}'[{}] = {} is out of range", where, key, k, json_excerpt(p));
     out.emplace_back(static_cast<int>(i), static_cast<int>(o));
   }
   return out;
@@ -127,7 +128,7 @@ AlignmentView from_json(const json& j, std::string_view where) {
     for (size_t c = 0; c < row.size(); ++c) {
       // JSON has no NaN or infinity: writers such as nlohmann put null there.
       ATTEND_CHECK(row[c].is_number(), "{}: weight [{}][{}] is {} {}, not a number", where, r, c, row[c].type_name(),
-                   row[c].dump());
+                   json_excerpt(row[c]));
       values.push_back(row[c].get<float>());
     }
     v.weights.push_back(std::move(values));

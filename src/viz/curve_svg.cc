@@ -102,7 +102,8 @@ std::vector<double> NiceAxis::ticks() const {
 }
 
 NiceAxis nice_axis(double lo, double hi, int target_ticks) {
-  ATTEND_CHECK(std::isfinite(lo) && std::isfinite(hi) && lo <= hi && target_ticks >= 2,
+  // hi - lo must be finite too: [-1e308, 1e308] would give NaN ticks and pixel coordinates.
+  ATTEND_CHECK(std::isfinite(lo) && std::isfinite(hi) && lo <= hi && std::isfinite(hi - lo) && target_ticks >= 2,
                "nice_axis: bad range [{}, {}] or tick count {}", lo, hi, target_ticks);
   if (hi == lo) {
     const double pad = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
@@ -131,6 +132,7 @@ CurveLayout curve_layout(const std::vector<MetricSeries>& series, const CurveOpt
       x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x);
     }
   }
+  ATTEND_CHECK(std::isfinite(x_hi - x_lo), "curve: x values span [{}, {}], too wide a range to plot", x_lo, x_hi);
   const NiceAxis x_axis = nice_axis(x_lo, x_hi);
   CurveLayout L;
   L.width = opt.width;
@@ -139,6 +141,8 @@ CurveLayout curve_layout(const std::vector<MetricSeries>& series, const CurveOpt
     const MetricSeries& s = series[k];
     double y_lo = INFINITY, y_hi = -INFINITY;
     for (auto [x, y] : s.points) y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
+    ATTEND_CHECK(std::isfinite(y_hi - y_lo), "curve: series '{}' spans [{}, {}], too wide a range to plot", s.key, y_lo,
+                 y_hi);
     CurvePanel p;
     p.key = s.key;
     p.x = x_axis;

@@ -304,7 +304,7 @@ TEST(EncoderDecoder, ConfigRoundTripAndErrors) {
   expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"decoder": "bahdanau"})")); }, "needs an 'attention' section");
   expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"cell": "rnn", "decoder": "none"})")); }, "'cell' must be");
   expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"dropout": 1.5})")); }, "'dropout' must be a number in [0, 1)");
-  expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"decoder_layers": 0, "decoder": "none"})")); }, "'decoder_layers' must be an integer >= 1");
+  expect_error_containing([&] { EncoderDecoderConfig::from_json(nlohmann::json::parse(R"({"decoder_layers": 0, "decoder": "none"})")); }, "'decoder_layers' must be an integer in [1, 64]");
   EXPECT_EQ(EncoderDecoderConfig::from_json(small_config(kVariants[kDeep[1]]).to_json()).decoder_layers, 3);
 }
 

@@ -1,0 +1,172 @@
+// Bad input through the built binary: each case must end in one clear line (exit 1) or a counted skip,
+// never a crash, a hang, or a perfect score for nothing. Cases found by an audit of the CLI: deeply nested
+// and huge config values, JSON syntax errors, a directory for a config, over-long lines to translate,
+// empty dev splits and empty files to score, unreadable metrics lines on --resume, a NaN in a checkpoint,
+// a dictionary with nothing in it, a curve with an unplottable range.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/safetensors.h"
+#include "support/cli_runner.h"
+#include "support/temp_dir.h"
+#include "support/toy_corpus.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using attend::testing_util::CliResult;
+using attend::testing_util::run_cli;
+using attend::testing_util::split_lines;
+using attend::testing_util::TempDir;
+using attend::testing_util::write_bytes;
+using nlohmann::json;
+
+// The run failed with one line on stderr (nothing on stdout) that contains `needle`.
+void expect_one_line_error(const CliResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_EQ(split_lines(r.all()).size(), 1u) << r.all();
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "expected '" << needle << "' in: " << r.err;
+}
+
+fs::path write_toy_data(const TempDir& tmp) {
+  const fs::path data = tmp.path() / "data";
+  attend::testing_util::write_toy_g2p(data, {.train = 200, .dev = 20, .test = 20});
+  return data;
+}
+
+CliResult train(const TempDir& tmp, const json& cfg, const std::string& more = "") {
+  const fs::path path = tmp.path() / "config.json";
+  attend::testing_util::write_json_file(path, cfg);
+  return run_cli("train --quiet --config " + path.string() + " --out " + (tmp.path() / "run").string() + " " + more);
+}
+
+TEST(CliBadInput, ConfigValuesNestedDeepOrHugeGiveAShortError) {
+  TempDir tmp;
+  const json base = attend::testing_util::toy_g2p_config(write_toy_data(tmp));
+  // Printing this value for the error used to overflow the stack.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::string text = base.dump();
+  text.replace(text.find("\"seed\":3"), 8, "\"seed\":" + deep);
+  write_bytes(tmp.file("deep.json"), text);
+  CliResult r = run_cli("train --quiet --config " + tmp.file("deep.json") + " --out " + tmp.file("run"));
+  expect_one_line_error(r, "'train.seed' must be an integer");
+  EXPECT_LT(r.err.size(), 400u) << r.err;
+
+  json big = base;
+  big["data"]["src"] = std::string(100000, 'x');
+  big["train"]["schedule"] = std::string("const\0ant", 9);
+  r = train(tmp, big);
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_LT(r.err.size(), 3000u);
+  EXPECT_EQ(split_lines(r.err).size(), 1u) << r.err;
+
+  json wide = base;
+  wide["model"]["embed"] = 1000000000000LL;
+  expect_one_line_error(train(tmp, wide), "'embed' must be an integer in [1, 65536]");
+}
+
+TEST(CliBadInput, ConfigSyntaxErrorsNameTheLineAndADirectoryIsNotAFile) {
+  TempDir tmp;
+  write_bytes(tmp.file("broken.json"), "{\n  \"task\": \"g2p\",,\n}\n");
+  expect_one_line_error(run_cli("train --config " + tmp.file("broken.json") + " --out " + tmp.file("run")),
+                        "line 2, column");
+  expect_one_line_error(run_cli("train --config " + tmp.path().string() + " --out " + tmp.file("run")),
+                        "is a directory");
+}
+
+TEST(CliBadInput, TranslateSkipsAndCountsLinesOverTheLengthLimit) {
+  TempDir tmp;
+  json cfg = attend::testing_util::toy_g2p_config(write_toy_data(tmp));
+  cfg["train"]["max_steps"] = 10;
+  cfg["data"]["max_length"] = 20;
+  ASSERT_EQ(train(tmp, cfg).exit_code, 0);
+  const std::string model = (tmp.path() / "run").string();
+  // The default limit is 4 x the training max_length: the 100,000-letter line would take minutes to search.
+  write_bytes(tmp.file("in.txt"), "abc\n" + std::string(100000, 'a') + "\nab\n");
+  CliResult r = run_cli("translate --model " + model, tmp.file("in.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  std::vector<std::string> out = split_lines(r.out);
+  ASSERT_EQ(out.size(), 3u) << r.out;
+  EXPECT_EQ(out[1], "");
+  EXPECT_NE(r.err.find("1 of 3 lines had more than 80 source tokens"), std::string::npos) << r.err;
+  // --max-length sets it: now "abc" is too long as well, and the other two lines translate as before.
+  const CliResult r3 = run_cli("translate --max-length 2 --model " + model, tmp.file("in.txt"));
+  ASSERT_EQ(r3.exit_code, 0) << r3.all();
+  const std::vector<std::string> out3 = split_lines(r3.out);
+  ASSERT_EQ(out3.size(), 3u);
+  EXPECT_EQ(out3[0], "");
+  EXPECT_EQ(out3[2], out[2]);
+  EXPECT_NE(r3.err.find("2 of 3 lines"), std::string::npos) << r3.err;
+}
+
+TEST(CliBadInput, EmptyDevSplitAndEmptyFilesAreErrorsNotPerfectScores) {
+  TempDir tmp;
+  const fs::path data = write_toy_data(tmp);
+  json cfg = attend::testing_util::toy_g2p_config(data);
+  cfg["train"]["max_steps"] = 10;
+  ASSERT_EQ(train(tmp, cfg).exit_code, 0);
+  const std::string model = (tmp.path() / "run").string();
+  write_bytes((data / "test.src").string(), "\n\n\n");
+  write_bytes((data / "test.tgt").string(), "\n\n\n");
+  expect_one_line_error(run_cli("eval --model " + model + " --split test --json"), "no line pairs with text");
+
+  write_bytes((data / "dev.src").string(), "");
+  write_bytes((data / "dev.tgt").string(), "");
+  fs::remove_all(tmp.path() / "run");
+  expect_one_line_error(train(tmp, cfg), "the dev split");
+
+  write_bytes(tmp.file("empty.txt"), "");
+  for (const std::string cmd : {"per", "bleu"})
+    expect_one_line_error(run_cli("eval " + cmd + " --hyp " + tmp.file("empty.txt") + " --ref " + tmp.file("empty.txt")),
+                          "nothing to score");
+  write_bytes(tmp.file("blank.txt"), "\n\n");
+  expect_one_line_error(run_cli("eval aer --hyp " + tmp.file("blank.txt") + " --gold " + tmp.file("blank.txt")),
+                        "has no links");
+}
+
+TEST(CliBadInput, ResumeCountsUnreadableMetricsLinesAndRejectsANanCheckpoint) {
+  TempDir tmp;
+  // --resume needs the same config: the legs are cut with --max-steps.
+  const json cfg = attend::testing_util::toy_g2p_config(write_toy_data(tmp));
+  ASSERT_EQ(train(tmp, cfg, "--max-steps 10").exit_code, 0);
+  const fs::path run = tmp.path() / "run";
+  const std::string metrics = attend::testing_util::read_bytes((run / "metrics.jsonl").string());
+  write_bytes((run / "metrics.jsonl").string(), "{not json\n" + metrics);
+  CliResult r = train(tmp, cfg, "--resume --max-steps 12");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.err.find("dropped 1 unreadable line"), std::string::npos) << r.err;
+
+  // A NaN in the saved Adam moments: reported at load, naming the file, and nothing is overwritten.
+  const std::string opt_path = (run / "checkpoint" / "optimizer.safetensors").string();
+  attend::nn::SafetensorsFile opt = attend::nn::load_safetensors(opt_path);
+  bool poisoned = false;
+  for (auto& [name, t] : opt.tensors)
+    if (!poisoned && t.dtype() == attend::DType::F32 && t.numel() > 3) {
+      t.data<float>()[3] = NAN;
+      poisoned = true;
+    }
+  ASSERT_TRUE(poisoned);
+  attend::nn::save_safetensors(opt_path, opt.tensors, opt.metadata);
+  const std::string before = attend::testing_util::read_bytes(opt_path);
+  expect_one_line_error(train(tmp, cfg, "--resume --max-steps 14"), "non-finite value");
+  EXPECT_EQ(attend::testing_util::read_bytes(opt_path), before);
+}
+
+TEST(CliBadInput, DictionaryWithoutEntriesAndUnplottableCurvesAreErrors) {
+  TempDir tmp;
+  write_bytes(tmp.file("empty.dict"), ";;; only a comment\n");
+  expect_one_line_error(run_cli("data cmudict --dict " + tmp.file("empty.dict") + " --out " + tmp.file("cmu")),
+                        "holds no dictionary entries");
+  EXPECT_FALSE(fs::exists(tmp.path() / "cmu" / "train.src"));
+  write_bytes(tmp.file("m.jsonl"), "{\"step\":1,\"loss\":1e308}\n{\"step\":2,\"loss\":-1e308}\n");
+  expect_one_line_error(run_cli("viz --metrics " + tmp.file("m.jsonl") + " --out " + tmp.file("c.svg")),
+                        "too wide a range");
+}
+
+}  // namespace
