@@ -1,6 +1,7 @@
 // Google Benchmark: raw dnnl_sgemm vs attend::matmul (Tensor + autograd recording) at square sizes, and the
 // seq2seq output layer in float32 vs int8. Run: build/attend_bench --benchmark_filter=Matmul (as `attend bench matmul`),
-// --benchmark_filter=OutputLayer for the output layer.
+// --benchmark_filter=OutputLayer for the output layer, --benchmark_filter=DecoderWeightGradient for a decoder
+// weight gradient taken step by step or once over all steps.
 #include <benchmark/benchmark.h>
 #include <dnnl.h>
 
@@ -72,6 +73,30 @@ void BM_OutputLayerU8S8S32(benchmark::State& state) {
   });
 }
 
+// The demo decoder's per-step weight gradient, dW_ih += dG_t^T x_t for its GRU cell (3 x 128 gates, input
+// 64 + 256; ~170 words a batch, ~10 target steps): one product per step, as the tape runs it, against one
+// product over all steps' rows, as a time-batched backward would. Argument: the number of products.
+constexpr int64_t kGateRows = 384, kCellInput = 320, kBatchRows = 170, kSteps = 10;
+
+void BM_DecoderWeightGradient(benchmark::State& state) {
+  const int64_t calls = state.range(0), rows = kBatchRows * kSteps / calls;
+  std::vector<float> g(kBatchRows * kSteps * kGateRows, 0.01f), x(kBatchRows * kSteps * kCellInput, 0.02f);
+  std::vector<float> dw(kGateRows * kCellInput, 0.f);
+  for (auto _ : state) {
+    for (int64_t i = 0; i < calls; ++i) {
+      if (dnnl_sgemm('T', 'N', kGateRows, kCellInput, rows, 1.f, g.data() + i * rows * kGateRows, kGateRows,
+                     x.data() + i * rows * kCellInput, kCellInput, 1.f, dw.data(), kCellInput) != dnnl_success) {
+        state.SkipWithError("oneDNN GEMM failed");
+        return;
+      }
+    }
+    benchmark::DoNotOptimize(dw.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * kGateRows * kCellInput * kBatchRows * kSteps,
+                                                 benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+
 void BM_AttendMatmulForward(benchmark::State& state) {
   const int64_t n = state.range(0);
   attend::Rng rng(1);
@@ -108,6 +133,7 @@ void BM_AttendMatmulForwardBackward(benchmark::State& state) {
 BENCHMARK(BM_RawSgemm)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 BENCHMARK(BM_OutputLayerSgemm)->UseRealTime();
 BENCHMARK(BM_OutputLayerU8S8S32)->UseRealTime();
+BENCHMARK(BM_DecoderWeightGradient)->Arg(kSteps)->Arg(1)->UseRealTime();
 BENCHMARK(BM_AttendMatmulForward)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 BENCHMARK(BM_AttendMatmulForwardBackward)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 
