@@ -123,10 +123,18 @@ ATTEND_COMMAND("train", "train a model from a config file (--config) or a built-
                                 "directory");
                  cmd.add_option("--max-steps", c->max_steps, "with --config: override train.max_steps")
                      ->check(CLI::Range(int64_t{0}, int64_t{100000000}));
-                 return std::function<int()>([c] {
+                 CLI::App* app = &cmd;  // outlives the action: both live until the command has run
+                 return std::function<int()>([c, app] {
                    if (!c->config.empty() ||
-                       (c->opt.resume && std::filesystem::exists(std::filesystem::path(c->opt.out_dir) / "config.json")))
+                       (c->opt.resume && std::filesystem::exists(std::filesystem::path(c->opt.out_dir) / "config.json"))) {
+                     // The built-in tasks' flags mean nothing to a config run: say so rather than ignore them.
+                     for (const CLI::Option* o : app->get_options())
+                       if (o->count() > 0 && o->get_name() != "--config" && o->get_name() != "--out" &&
+                           o->get_name() != "--resume" && o->get_name() != "--quiet" && o->get_name() != "--max-steps")
+                         ATTEND_FAIL("train: {} is a flag of the built-in tasks (--task); a --config run takes its "
+                                     "settings from the config file (and --max-steps)", o->get_name());
                      return run_config_training(*c);
+                   }
                    if (c->task == "recall") return run_recall(*c);
                    ATTEND_CHECK(!c->opt.out_dir.empty(), "train: --task {} needs --out DIR", c->task);
                    finalize(*c);

@@ -2,7 +2,7 @@
 // chunks of lines. --beam K (1 = greedy), --nbest N prints Moses-style n-best lines "i ||| text ||| score";
 // --alignment appends " ||| " and Pharaoh word links "i-j" (source word i, output word j) taken from the
 // attention argmax, subword pieces merged back into words; --attention-json FILE writes each sentence's
-// attention matrix as a JSON line that `attend viz --attention FILE` renders. Lines over --max-length source
+// attention matrix as a JSON line (with its 1-based input "line") that `attend viz --attention FILE` renders. Lines over --max-length source
 // tokens (default 4 x the training max_length) give an empty output line and are counted on stderr.
 #include <cstdio>
 #include <fstream>
@@ -72,8 +72,11 @@ int run_translate(TranslateCli& c) {
         v.output_tokens = t.out_tokens;
         v.weights = t.weights;
         v.title = lines[i];
+        // Lines with no output (empty, too long) have no record: "line" (1-based) ties a record to its input.
+        nlohmann::json record = viz::to_json(v);
+        record["line"] = line_no + 1;
         // Input lines need not be valid UTF-8: such bytes become U+FFFD rather than failing the run.
-        *views << viz::to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        *views << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       }
     }
     std::fflush(stdout);

@@ -180,6 +180,9 @@ int run_model(const VizCli& c) {
 
 int run_metrics(const VizCli& c) {
   ATTEND_CHECK(c.index == 0 && c.html.empty(), "viz: --index and --html go with --attention or --model, not --metrics");
+  // An argument that splits into no names (",,,") makes CLI11 take the next flag as a key: say that first.
+  for (const auto& k : c.keys)
+    ATTEND_CHECK(!k.starts_with("--"), "viz: --keys took '{}' as a metric name: give names, comma-separated", k);
   ATTEND_CHECK(!c.out.empty(), "viz: --metrics needs --out PATH.svg");
   output_format(c.out, {".svg"});
   std::vector<std::string> keys;

@@ -201,6 +201,12 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
 }  // namespace
 
 nlohmann::json evaluate_split(LoadedModel& m, const std::string& split, const EvalOptions& opt) {
+  for (const bool source : {true, false}) {
+    const std::string path = m.config.split_path(split, source);
+    ATTEND_CHECK(fs::is_regular_file(path), "eval: split '{}' needs {} (the model's data.dir is '{}'{})", split, path,
+                 m.config.data.dir,
+                 fs::path(m.config.data.dir).is_relative() ? ", read from the current directory" : "");
+  }
   const data::ParallelLines lines =
       data::read_parallel_lines(m.config.split_path(split, true), m.config.split_path(split, false));
   // With nothing to score every metric would read as perfect (0 errors): that is an error, not a result.

@@ -103,7 +103,10 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
         if (k == "max_tokens") c.train.max_tokens = int_at_least(x, name, 1);
         else if (k == "max_steps") c.train.max_steps = int_at_least(x, name, 0);
         else if (k == "max_epochs") c.train.max_epochs = int_at_least(x, name, 0);
-        else if (k == "lr") c.train.lr = number_in(x, name, 0, 10);
+        else if (k == "lr") {
+          c.train.lr = number_in(x, name, 0, 10);
+          ATTEND_CHECK(c.train.lr > 0, "config: '{}' must be above 0 (0 would train nothing)", name);
+        }
         else if (k == "clip") c.train.clip = number_in(x, name, 0, 1e9);
         else if (k == "schedule") c.train.schedule = string_of(x, name);
         else if (k == "label_smoothing") c.train.label_smoothing = number_in(x, name, 0, 0.999);

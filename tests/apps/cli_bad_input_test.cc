@@ -167,6 +167,20 @@ TEST(CliBadInput, DictionaryWithoutEntriesAndUnplottableCurvesAreErrors) {
   write_bytes(tmp.file("m.jsonl"), "{\"step\":1,\"loss\":1e308}\n{\"step\":2,\"loss\":-1e308}\n");
   expect_one_line_error(run_cli("viz --metrics " + tmp.file("m.jsonl") + " --out " + tmp.file("c.svg")),
                         "too wide a range");
+  // ",,," splits into no names, and CLI11 then takes the next flag as one.
+  expect_one_line_error(run_cli("viz --metrics " + tmp.file("m.jsonl") + " --keys ,,, --out " + tmp.file("c.svg")),
+                        "--keys took '--out'");
+}
+
+TEST(CliBadInput, AConfigRunRejectsTheBuiltInTasksFlagsAndAZeroLearningRate) {
+  TempDir tmp;
+  const json cfg = attend::testing_util::toy_g2p_config(write_toy_data(tmp));
+  expect_one_line_error(train(tmp, cfg, "--steps 5"), "--steps is a flag of the built-in tasks");
+  expect_one_line_error(train(tmp, cfg, "--task copy"), "--task is a flag of the built-in tasks");
+  json zero = cfg;
+  zero["train"]["lr"] = 0;
+  expect_one_line_error(train(tmp, zero), "'train.lr' must be above 0");
+  EXPECT_FALSE(fs::exists(tmp.path() / "run" / "config.json"));
 }
 
 }  // namespace

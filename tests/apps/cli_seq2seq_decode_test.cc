@@ -326,6 +326,7 @@ TEST(CliSeq2SeqTranslate, AttentionJsonRendersWithViz) {
     const json j = json::parse(views[v], nullptr, false);
     ASSERT_FALSE(j.is_discarded()) << views[v];
     const size_t line = translated[v];
+    EXPECT_EQ(j["line"], line + 1) << "the record names its input line";
     EXPECT_EQ(j["out"].get<std::vector<std::string>>(), split_words(out[line]));
     if (line < 3) {
       EXPECT_EQ(j["src"].size(), in[line].size()) << views[v];  // one token per (ASCII) character
