@@ -223,6 +223,18 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   bool stopped = false;
   nlohmann::json best_dev = nullptr, provisional_dev = nullptr;
   if (opt.resume) {
+    // A damaged best/ (the checkpoint is what resuming needs) is reported and replaced at the next validation,
+    // rather than left broken when dev never beats the score it was saved with.
+    bool best_unreadable = false;
+    if (fs::exists(dir / "best")) {
+      try {
+        nn::load_checkpoint((dir / "best").string(), *m.model, nullptr);  // overwritten by the checkpoint below
+      } catch (const Error& e) {
+        best_unreadable = true;
+        std::fprintf(stderr, "train: %s is unreadable (%s); the next validation replaces it\n",
+                     (dir / "best").string().c_str(), e.message().c_str());
+      }
+    }
     const nn::CheckpointState st = nn::load_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer);
     step = st.step;
     ATTEND_CHECK(st.rng && st.extra.contains("batcher") && st.extra.contains("best"),
@@ -239,6 +251,10 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     bad_validations = st.extra.value("bad_validations", int64_t{0});
     stopped = st.extra.value("stopped_early", false);
     best_dev = st.extra.value("best_dev", nlohmann::json(nullptr));
+    if (best_unreadable) {
+      best = std::numeric_limits<double>::infinity();
+      best_dev = nullptr;
+    }
     if (m.model->baseline() && st.extra.contains("baseline"))
       m.model->baseline()->set_average(st.extra["baseline"][0].get<double>(), st.extra["baseline"][1].get<int64_t>());
     if (st.extra.contains("log_window")) {

@@ -183,4 +183,18 @@ TEST(CliBadInput, AConfigRunRejectsTheBuiltInTasksFlagsAndAZeroLearningRate) {
   EXPECT_FALSE(fs::exists(tmp.path() / "run" / "config.json"));
 }
 
+TEST(CliBadInput, ResumeReplacesADamagedBestAtTheNextValidation) {
+  TempDir tmp;
+  const json cfg = attend::testing_util::toy_g2p_config(write_toy_data(tmp));  // validates every 10 steps
+  ASSERT_EQ(train(tmp, cfg, "--max-steps 10").exit_code, 0);
+  const fs::path best = tmp.path() / "run" / "best" / "model.safetensors";
+  fs::resize_file(best, fs::file_size(best) / 2);
+  write_bytes(tmp.file("in.txt"), "abc\n");
+  EXPECT_EQ(run_cli("translate --model " + (tmp.path() / "run").string(), tmp.file("in.txt")).exit_code, 1);
+  const CliResult r = train(tmp, cfg, "--resume --max-steps 20");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.err.find("is unreadable"), std::string::npos) << r.err;
+  EXPECT_EQ(run_cli("translate --model " + (tmp.path() / "run").string(), tmp.file("in.txt")).exit_code, 0);
+}
+
 }  // namespace
