@@ -14,6 +14,7 @@
 
 #include "nn/safetensors.h"
 #include "support/cli_runner.h"
+#include "support/expect_cli_error.h"
 #include "support/temp_dir.h"
 #include "support/toy_corpus.h"
 
@@ -21,18 +22,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using attend::testing_util::CliResult;
+using attend::testing_util::expect_one_line_error;
 using attend::testing_util::run_cli;
 using attend::testing_util::split_lines;
 using attend::testing_util::TempDir;
 using attend::testing_util::write_bytes;
 using nlohmann::json;
-
-// The run failed with one line on stderr (nothing on stdout) that contains `needle`.
-void expect_one_line_error(const CliResult& r, const std::string& needle) {
-  EXPECT_EQ(r.exit_code, 1) << r.all();
-  EXPECT_EQ(split_lines(r.all()).size(), 1u) << r.all();
-  EXPECT_NE(r.err.find(needle), std::string::npos) << "expected '" << needle << "' in: " << r.err;
-}
 
 fs::path write_toy_data(const TempDir& tmp) {
   const fs::path data = tmp.path() / "data";

@@ -23,6 +23,7 @@
 #include "models/search.h"
 #include "nn/checkpoint.h"
 #include "support/cli_runner.h"
+#include "support/expect_cli_error.h"
 #include "support/temp_dir.h"
 #include "support/toy_corpus.h"
 #include "tensor/rng.h"
@@ -517,10 +518,8 @@ TEST(CliSeq2SeqEval, ValidationDuringTrainingEqualsEvalOfTheBestWeights) {
 // ---- broken model directories ---------------------------------------------------------------------------
 
 void expect_one_line_error(const std::string& args, const std::string& stdin_path, const std::string& needle) {
-  const CliResult r = run_cli(args, stdin_path);
-  EXPECT_EQ(r.exit_code, 1) << args << ": " << r.all();
-  EXPECT_EQ(split_lines(r.all()).size(), 1u) << args << ": " << r.all();
-  EXPECT_NE(r.err.find(needle), std::string::npos) << args << ": expected '" << needle << "' in " << r.err;
+  SCOPED_TRACE(args);
+  attend::testing_util::expect_one_line_error(run_cli(args, stdin_path), needle);
 }
 
 TEST(CliSeq2SeqModelDir, MissingOrCorruptGivesOneLine) {
