@@ -38,7 +38,8 @@ std::vector<size_t> spread_sample(size_t n, int64_t limit) {
 }
 
 bool blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; });
 }
 
 nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const EvalOptions& opt,

@@ -74,9 +74,10 @@ int run(int argc, char** argv) {
       rest.insert(rest.end(), more.begin(), more.end());
     }
     if (dynamic_cast<const CLI::RequiredError*>(&e) && !rest.empty()) {
-      std::fprintf(stderr, "attend: unknown command or option '%s' (see attend --help)\n", rest.front().c_str());
+      std::fprintf(stderr, "attend: unknown command or option '%s' (see attend --help)\n",
+                   printable(rest.front()).c_str());
     } else {
-      std::fprintf(stderr, "attend: %s (see attend --help)\n", e.what());
+      std::fprintf(stderr, "attend: %s (see attend --help)\n", printable(e.what()).c_str());
     }
     return 2;
   }

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/printable.h"
 #include "data/text_file.h"
 
 namespace attend::app {
@@ -27,7 +28,7 @@ int64_t truncate_metrics(const std::filesystem::path& path, int64_t step) {
   data::write_text_atomic(path.string(), keep, "metrics file");
   if (unreadable > 0)
     std::fprintf(stderr, "train: dropped %lld unreadable line%s from %s\n", static_cast<long long>(unreadable),
-                 unreadable == 1 ? "" : "s", path.string().c_str());
+                 unreadable == 1 ? "" : "s", printable(path.string()).c_str());
   return unreadable;
 }
 

@@ -88,7 +88,11 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
         else if (k == "src_vocab_size") { c.data.src_codec.vocab_size = int_at_least(x, name, 0); src_size_given = true; }
         else if (k == "tgt_vocab_size") { c.data.tgt_codec.vocab_size = int_at_least(x, name, 0); tgt_size_given = true; }
         else if (k == "min_count") c.data.src_codec.min_count = c.data.tgt_codec.min_count = int_at_least(x, name, 1);
-        else if (k == "max_length") c.data.max_length = int_at_least(x, name, 1);
+        else if (k == "max_length") {
+          c.data.max_length = int_at_least(x, name, 1);
+          ATTEND_CHECK(c.data.max_length <= 1000000, "config: '{}' must be at most 1000000, got {}", name,
+                       c.data.max_length);
+        }
         else if (k == "max_train") c.data.max_train = int_at_least(x, name, 0);
         else if (k == "gold_src") c.data.gold_src = x.is_string() && x.get<std::string>().empty() ? "" : string_of(x, name);
         else return false;
@@ -154,11 +158,12 @@ RunConfig RunConfig::load(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
-    // what() is "[json.exception.parse_error.101] parse error at line L, column C: ..."; keep from "parse error".
+  } catch (const nlohmann::json::exception& e) {
+    // what() is "[json.exception.parse_error.101] parse error at line L, column C: ..." (or out_of_range.406
+    // for a number like 1e400): drop the bracketed id.
     const std::string what = e.what();
-    const size_t at = what.find("parse error");
-    ATTEND_FAIL("config: {} is not valid JSON: {}", path, at == std::string::npos ? what : what.substr(at));
+    const size_t close = what.find("] ");
+    ATTEND_FAIL("config: {} is not valid JSON: {}", path, close == std::string::npos ? what : what.substr(close + 2));
   }
   try {
     return from_json(j);

@@ -10,6 +10,7 @@
 
 #include "autograd/tape.h"
 #include "base/error.h"
+#include "base/printable.h"
 #include "data/batcher.h"
 #include "data/parallel_corpus.h"
 #include "data/text_file.h"
@@ -222,17 +223,17 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   double best = std::numeric_limits<double>::infinity();
   bool stopped = false;
   nlohmann::json best_dev = nullptr, provisional_dev = nullptr;
+  // A damaged best/ found by --resume (the checkpoint is what resuming needs) is reported and replaced at the
+  // next validation, or at the end of this leg when none comes, rather than left broken.
+  bool best_unreadable = false;
   if (opt.resume) {
-    // A damaged best/ (the checkpoint is what resuming needs) is reported and replaced at the next validation,
-    // rather than left broken when dev never beats the score it was saved with.
-    bool best_unreadable = false;
     if (fs::exists(dir / "best")) {
       try {
         nn::load_checkpoint((dir / "best").string(), *m.model, nullptr);  // overwritten by the checkpoint below
       } catch (const Error& e) {
         best_unreadable = true;
-        std::fprintf(stderr, "train: %s is unreadable (%s); the next validation replaces it\n",
-                     (dir / "best").string().c_str(), e.message().c_str());
+        std::fprintf(stderr, "train: %s is unreadable (%s); it will be replaced\n",
+                     printable((dir / "best").string()).c_str(), e.message().c_str());
       }
     }
     const nn::CheckpointState st = nn::load_checkpoint((dir / "checkpoint").string(), *m.model, &optimizer);
@@ -317,6 +318,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
       st.config = cfg.to_json();
       st.extra = {{"dev", j}};
       nn::save_checkpoint((dir / "best").string(), *m.model, nullptr, st);
+      best_unreadable = false;
     } else {
       ++bad_validations;
     }
@@ -375,7 +377,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
     }
   }
   if (!opt.quiet) progress.finish();
-  if (!fs::exists(dir / "best" / "state.json")) {
+  if (!fs::exists(dir / "best" / "state.json") || best_unreadable) {
     // A run shorter than valid_every still gets a best. One leg of a longer run gets a provisional one that
     // changes no training state (the next leg's first validation replaces it, as in the run in one go).
     if (partial && !stopped) {

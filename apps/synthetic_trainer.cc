@@ -37,6 +37,23 @@ nlohmann::json run_config(const SyntheticTrainOptions& opt) {
           {"seed", opt.seed}};
 }
 
+// "key: saved X, now Y" for every leaf that differs (nested keys joined with dots): the whole configs are
+// too long for a one-line error.
+void config_differences(const nlohmann::json& saved, const nlohmann::json& now, const std::string& prefix,
+                        std::string& out) {
+  auto note = [&](const std::string& key, const std::string& was, const std::string& is) {
+    out += (out.empty() ? "" : "; ") + prefix + key + ": saved " + was + ", now " + is;
+  };
+  for (const auto& [key, v] : saved.items()) {
+    const auto it = now.find(key);
+    if (it == now.end()) note(key, json_excerpt(v, 60), "absent");
+    else if (v.is_object() && it->is_object()) config_differences(v, *it, prefix + key + ".", out);
+    else if (v != *it) note(key, json_excerpt(v, 60), json_excerpt(*it, 60));
+  }
+  for (const auto& [key, v] : now.items())
+    if (!saved.contains(key)) note(key, "absent", json_excerpt(v, 60));
+}
+
 }  // namespace
 
 std::unique_ptr<models::Seq2Seq> train_synthetic(const SyntheticTrainOptions& opt) {
@@ -56,8 +73,11 @@ std::unique_ptr<models::Seq2Seq> train_synthetic(const SyntheticTrainOptions& op
   if (opt.resume) {
     nn::CheckpointState st = nn::load_checkpoint(dir.string(), *model, &optimizer);
     ATTEND_CHECK(st.config == run_config(opt),
-                 "train: --resume with settings that differ from the checkpoint's: saved {} vs now {}",
-                 json_excerpt(st.config, 600), json_excerpt(run_config(opt), 600));
+                 "train: --resume with settings that differ from the checkpoint's: {}", [&] {
+                   std::string diff;
+                   config_differences(st.config, run_config(opt), "", diff);
+                   return diff;
+                 }());
     step = st.step;
     ATTEND_CHECK(st.rng.has_value() && st.extra.contains("dropout_rng"),
                  "train: checkpoint in {} lacks the RNG state needed to resume", dir.string());

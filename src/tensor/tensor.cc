@@ -85,7 +85,9 @@ void TensorImpl::release() {
   offset = 0;
   requires_grad = false;
   grad = Tensor();
-  if (auto* pool = impl_pool()) {
+  // Capped: a thread that only drops tensors made elsewhere would otherwise grow its pool without bound.
+  constexpr size_t kMaxPooled = 1 << 16;
+  if (auto* pool = impl_pool(); pool != nullptr && pool->size() < kMaxPooled) {
     pool->push_back(this);
   } else {
     delete this;

@@ -1,9 +1,10 @@
 // Tensor: a refcounted handle to an N-d strided view of pooled, 64-byte aligned storage.
 // Views (reshape of contiguous data, transpose, slice) share storage. Autograd state (requires_grad,
 // the accumulated gradient) lives here too; the ops that record backward closures are in autograd/.
-// Handles are cheap to copy but not thread-safe to share (the refcounts are plain integers): kernels run
-// threaded on raw pointers. Making and dropping tensors on several threads at once is safe (per-thread
-// impl pools, a locked storage cache), as long as no handle is copied or dropped on two threads at once.
+// Handles are cheap to copy but not thread-safe to share (the refcounts of impls and storage are plain
+// integers): kernels run threaded on raw pointers. Making and dropping tensors on several threads at once is
+// safe (per-thread impl pools, a locked storage cache) as long as no impl or storage (a view, a .grad) is
+// shared between the threads.
 #pragma once
 #include <cstdint>
 #include <span>

@@ -116,6 +116,9 @@ NiceAxis nice_axis(double lo, double hi, int target_ticks) {
   // Snap to multiples of the step, forgiving float noise just past a multiple.
   a.lo = std::floor(lo / step + 1e-9) * step;
   a.hi = std::ceil(hi / step - 1e-9) * step;
+  // Padding and rounding out to whole steps can still overflow near the largest doubles.
+  ATTEND_CHECK(std::isfinite(a.lo) && std::isfinite(a.hi) && std::isfinite(a.hi - a.lo) && a.step > 0,
+               "nice_axis: range [{}, {}] is too wide a range to plot", lo, hi);
   return a;
 }
 

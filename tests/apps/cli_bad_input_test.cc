@@ -64,6 +64,9 @@ TEST(CliBadInput, ConfigValuesNestedDeepOrHugeGiveAShortError) {
   json wide = base;
   wide["model"]["embed"] = 1000000000000LL;
   expect_one_line_error(train(tmp, wide), "'embed' must be an integer in [1, 65536]");
+  json long_lines = base;
+  long_lines["data"]["max_length"] = 1000000000000LL;  // 4 x this overflowed translate's default limit
+  expect_one_line_error(train(tmp, long_lines), "'data.max_length' must be at most 1000000");
 }
 
 TEST(CliBadInput, ConfigSyntaxErrorsNameTheLineAndADirectoryIsNotAFile) {
@@ -73,6 +76,10 @@ TEST(CliBadInput, ConfigSyntaxErrorsNameTheLineAndADirectoryIsNotAFile) {
                         "line 2, column");
   expect_one_line_error(run_cli("train --config " + tmp.path().string() + " --out " + tmp.file("run")),
                         "is a directory");
+  // nlohmann reports a number too large for a double as out_of_range, not a parse error.
+  write_bytes(tmp.file("huge.json"), "{\"task\": 1e400}\n");
+  expect_one_line_error(run_cli("train --config " + tmp.file("huge.json") + " --out " + tmp.file("run")),
+                        tmp.file("huge.json") + " is not valid JSON: number overflow");
 }
 
 TEST(CliBadInput, TranslateSkipsAndCountsLinesOverTheLengthLimit) {
@@ -162,6 +169,14 @@ TEST(CliBadInput, DictionaryWithoutEntriesAndUnplottableCurvesAreErrors) {
   write_bytes(tmp.file("m.jsonl"), "{\"step\":1,\"loss\":1e308}\n{\"step\":2,\"loss\":-1e308}\n");
   expect_one_line_error(run_cli("viz --metrics " + tmp.file("m.jsonl") + " --out " + tmp.file("c.svg")),
                         "too wide a range");
+  // Ranges whose span is finite but whose padded or tick-rounded ends overflow.
+  for (const char* losses : {"1e308,-7e307", "1.7e308,1.7e308"}) {
+    const std::string l = losses;
+    write_bytes(tmp.file("m.jsonl"), "{\"step\":1,\"loss\":" + l.substr(0, l.find(',')) + "}\n{\"step\":2,\"loss\":" +
+                                         l.substr(l.find(',') + 1) + "}\n");
+    expect_one_line_error(run_cli("viz --metrics " + tmp.file("m.jsonl") + " --out " + tmp.file("c.svg")),
+                          "too wide a range");
+  }
   // ",,," splits into no names, and CLI11 then takes the next flag as one.
   expect_one_line_error(run_cli("viz --metrics " + tmp.file("m.jsonl") + " --keys ,,, --out " + tmp.file("c.svg")),
                         "--keys took '--out'");
@@ -189,6 +204,12 @@ TEST(CliBadInput, ResumeReplacesADamagedBestAtTheNextValidation) {
   const CliResult r = train(tmp, cfg, "--resume --max-steps 20");
   ASSERT_EQ(r.exit_code, 0) << r.all();
   EXPECT_NE(r.err.find("is unreadable"), std::string::npos) << r.err;
+  EXPECT_EQ(run_cli("translate --model " + (tmp.path() / "run").string(), tmp.file("in.txt")).exit_code, 0);
+  // Resuming a run that has nothing left to train still repairs it (no validation would come otherwise).
+  fs::resize_file(best, fs::file_size(best) / 2);
+  const CliResult done = train(tmp, cfg, "--resume --max-steps 20");
+  ASSERT_EQ(done.exit_code, 0) << done.all();
+  EXPECT_NE(done.err.find("is unreadable"), std::string::npos) << done.err;
   EXPECT_EQ(run_cli("translate --model " + (tmp.path() / "run").string(), tmp.file("in.txt")).exit_code, 0);
 }
 

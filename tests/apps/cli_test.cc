@@ -49,6 +49,8 @@ TEST(Cli, ResumeWithDifferentSettingsIsRefused) {
   RunResult r = run(kSmall + "--steps 10 --lr 0.5 --resume --out " + dir.string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("differ from the checkpoint"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lr: saved "), std::string::npos) << "names the setting that differs: " << r.out;
+  EXPECT_NE(r.out.find(", now 0.5"), std::string::npos) << r.out;
   EXPECT_EQ(lines(r.out), 1) << r.out;
 }
 
