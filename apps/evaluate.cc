@@ -37,11 +37,6 @@ std::vector<size_t> spread_sample(size_t n, int64_t limit) {
   return idx;
 }
 
-bool blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; });
-}
-
 nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const EvalOptions& opt,
                          std::vector<std::string>* hyp_lines, size_t* scored) {
   // One entry per distinct word, its pronunciations in file order; pairs with a blank side are skipped.
@@ -49,7 +44,7 @@ nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const
   std::map<std::string, size_t> word_index;
   std::vector<std::vector<std::vector<std::string>>> all_refs;
   for (size_t i = 0; i < lines.src.size(); ++i) {
-    if (blank(lines.src[i]) || blank(lines.tgt[i])) continue;
+    if (data::is_blank(lines.src[i]) || data::is_blank(lines.tgt[i])) continue;
     auto [it, fresh] = word_index.emplace(lines.src[i], all_words.size());
     if (fresh) {
       all_words.push_back(lines.src[i]);
@@ -212,7 +207,8 @@ nlohmann::json evaluate_split(LoadedModel& m, const std::string& split, const Ev
       data::read_parallel_lines(m.config.split_path(split, true), m.config.split_path(split, false));
   // With nothing to score every metric would read as perfect (0 errors): that is an error, not a result.
   bool any_pair = false;
-  for (size_t i = 0; i < lines.src.size() && !any_pair; ++i) any_pair = !blank(lines.src[i]) && !blank(lines.tgt[i]);
+  for (size_t i = 0; i < lines.src.size() && !any_pair; ++i)
+    any_pair = !data::is_blank(lines.src[i]) && !data::is_blank(lines.tgt[i]);
   ATTEND_CHECK(any_pair, "eval: split '{}' ({}) has no line pairs with text on both sides", split, lines.src_path);
   const bool was_training = m.model->training();
   m.model->eval();

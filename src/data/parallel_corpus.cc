@@ -34,14 +34,11 @@ ParallelCorpus tokenize_parallel(const ParallelLines& lines, const LineTokenizer
   ATTEND_CHECK(lines.src.size() == lines.tgt.size(), "parallel corpus: {} source lines but {} target lines",
                lines.src.size(), lines.tgt.size());
   ATTEND_CHECK(filter.max_length >= 0, "parallel corpus: negative max_length {}", filter.max_length);
-  auto blank = [](const std::string& s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; });
-  };
   ParallelCorpus c;
   auto& st = c.stats;
   for (size_t i = 0; i < lines.src.size(); ++i) {
     ++st.lines;
-    if (blank(lines.src[i]) || blank(lines.tgt[i])) {
+    if (is_blank(lines.src[i]) || is_blank(lines.tgt[i])) {
       ++st.empty;
       continue;
     }

@@ -1,6 +1,7 @@
 // Line reading, atomic writing and whitespace splitting.
 #include "data/text_file.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -37,8 +38,13 @@ void write_text_atomic(const std::string& path, std::string_view content, std::s
   }
 }
 
+namespace {
+bool space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+}  // namespace
+
+bool is_blank(std::string_view line) { return std::all_of(line.begin(), line.end(), space); }
+
 std::vector<std::string> split_whitespace(std::string_view line) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
   std::vector<std::string> out;
   size_t i = 0;
   while (i < line.size()) {

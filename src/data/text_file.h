@@ -16,5 +16,7 @@ void write_text_atomic(const std::string& path, std::string_view content, std::s
 
 // Splits on runs of ASCII whitespace (space, tab, CR, LF, VT, FF); no empty tokens.
 std::vector<std::string> split_whitespace(std::string_view line);
+// Whether the line holds nothing but that whitespace (split_whitespace would give no tokens).
+bool is_blank(std::string_view line);
 
 }  // namespace attend::data
