@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
-#include <map>
 
 #include "base/error.h"
 #include "data/parallel_corpus.h"
@@ -39,24 +38,12 @@ std::vector<size_t> spread_sample(size_t n, int64_t limit) {
 
 nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const EvalOptions& opt,
                          std::vector<std::string>* hyp_lines, size_t* scored) {
-  // One entry per distinct word, its pronunciations in file order; pairs with a blank side are skipped.
-  std::vector<std::string> all_words;
-  std::map<std::string, size_t> word_index;
-  std::vector<std::vector<std::vector<std::string>>> all_refs;
-  for (size_t i = 0; i < lines.src.size(); ++i) {
-    if (data::is_blank(lines.src[i]) || data::is_blank(lines.tgt[i])) continue;
-    auto [it, fresh] = word_index.emplace(lines.src[i], all_words.size());
-    if (fresh) {
-      all_words.push_back(lines.src[i]);
-      all_refs.emplace_back();
-    }
-    all_refs[it->second].push_back(data::split_whitespace(lines.tgt[i]));
-  }
+  const data::GroupedReferences all = data::group_references(lines);
   std::vector<std::string> words;
   std::vector<std::vector<std::vector<std::string>>> refs;
-  for (size_t w : spread_sample(all_words.size(), opt.max_sentences)) {
-    words.push_back(all_words[w]);
-    refs.push_back(all_refs[w]);
+  for (size_t w : spread_sample(all.src.size(), opt.max_sentences)) {
+    words.push_back(all.src[w]);
+    refs.push_back(all.refs[w]);
   }
   *scored = words.size();
   const auto out = translate_lines(m, words, opt.translate);

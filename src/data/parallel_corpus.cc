@@ -2,6 +2,7 @@
 #include "data/parallel_corpus.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "base/error.h"
 #include "data/subword.h"
@@ -68,6 +69,21 @@ ParallelCorpus tokenize_parallel(const ParallelLines& lines, const LineTokenizer
 ParallelCorpus read_parallel_corpus(const std::string& src_path, const std::string& tgt_path,
                                     const LineTokenizer& src, const LineTokenizer& tgt, const CorpusFilter& filter) {
   return tokenize_parallel(read_parallel_lines(src_path, tgt_path), src, tgt, filter);
+}
+
+GroupedReferences group_references(const ParallelLines& lines) {
+  GroupedReferences g;
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < lines.src.size(); ++i) {
+    if (is_blank(lines.src[i]) || is_blank(lines.tgt[i])) continue;
+    auto [it, fresh] = index.emplace(lines.src[i], g.src.size());
+    if (fresh) {
+      g.src.push_back(lines.src[i]);
+      g.refs.emplace_back();
+    }
+    g.refs[it->second].push_back(split_whitespace(lines.tgt[i]));
+  }
+  return g;
 }
 
 }  // namespace attend::data

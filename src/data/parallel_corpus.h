@@ -33,6 +33,14 @@ struct ParallelLines {
 // Both files' lines (CRLF tolerated). Different line counts -> attend::Error naming both files and counts.
 ParallelLines read_parallel_lines(const std::string& src_path, const std::string& tgt_path);
 
+// The distinct source lines in first-appearance order, each with the tokens of every target line given
+// for it (a word and its pronunciations); pairs with a blank side are skipped.
+struct GroupedReferences {
+  std::vector<std::string> src;
+  std::vector<std::vector<std::vector<std::string>>> refs;  // [source][reference][token]
+};
+GroupedReferences group_references(const ParallelLines& lines);
+
 struct CorpusFilter {
   int64_t max_length = 0;  // most tokens on either side after tokenisation; 0 = no limit
 };

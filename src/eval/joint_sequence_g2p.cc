@@ -1,0 +1,123 @@
+// Joint-sequence G2P: training from graphone segmentations and beam-search pronunciation (see
+// joint_sequence_g2p.h).
+#include "eval/joint_sequence_g2p.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/error.h"
+
+namespace attend::eval {
+namespace {
+
+std::string join_letters(std::span<const std::string> letters) {
+  std::string k;
+  for (const std::string& l : letters) k += l + '\x1f';
+  return k;
+}
+
+}  // namespace
+
+JointSequenceG2p::JointSequenceG2p(std::span<const LetterPhoneEntry> train, const JointSequenceOptions& opt)
+    : opt_(opt) {
+  ATTEND_CHECK(opt.beam >= 1, "joint-sequence g2p: beam must be at least 1, got {}", opt.beam);
+  aligner_ = std::make_unique<GraphoneAligner>(train, opt.graphones);
+  const GraphoneInventory& inventory = aligner_->inventory();
+  std::vector<std::vector<int32_t>> sequences;
+  std::vector<char> used(inventory.size(), 0);
+  for (const LetterPhoneEntry& e : train) {
+    std::vector<int32_t> units = aligner_->align(e);
+    if (units.empty()) continue;
+    for (int32_t& u : units) {
+      used[u] = 1;
+      u += kFirstUnit;
+    }
+    units.push_back(kEos);
+    sequences.push_back(std::move(units));
+  }
+  ATTEND_CHECK(!sequences.empty(), "joint-sequence g2p: none of the {} training entries could be cut into graphones",
+               train.size());
+  lm_ = std::make_unique<KneserNeyLm>(opt.order, static_cast<int32_t>(inventory.size()) + kFirstUnit, kBos,
+                                      sequences);
+  for (size_t u = 0; u < inventory.size(); ++u)
+    if (used[u]) {
+      by_letters_[join_letters(inventory[static_cast<int32_t>(u)].letters)].push_back(static_cast<int32_t>(u));
+      ++stats_.graphones;
+    }
+  stats_.entries = train.size();
+  stats_.unalignable = aligner_->unalignable();
+  stats_.ngrams = lm_->ngram_counts();
+}
+
+std::vector<std::string> JointSequenceG2p::pronounce(std::span<const std::string> letters) const {
+  using State = KneserNeyLm::State;
+  struct Node {  // a graphone on a hypothesis' path; unit -1 = a letter passed over
+    int32_t parent;
+    int32_t unit;
+  };
+  struct Hyp {
+    double score;
+    State state;
+    int32_t node;
+  };
+  const int n = static_cast<int>(letters.size());
+  const GraphoneInventory& inventory = aligner_->inventory();
+  const double skip_cost = -std::log(static_cast<double>(lm_->vocab()));
+  std::vector<Node> nodes;
+  std::vector<std::unordered_map<State, Hyp>> at(n + 1);  // hypotheses by letters covered, merged by state
+  auto offer = [&](int pos, const Hyp& from, int32_t unit, double score, State state) {
+    auto it = at[pos].find(state);
+    if (it != at[pos].end() && it->second.score >= score) return;
+    nodes.push_back({from.node, unit});
+    at[pos][state] = {score, state, static_cast<int32_t>(nodes.size() - 1)};
+  };
+  at[0][lm_->begin_state()] = {0.0, lm_->begin_state(), -1};
+  std::vector<Hyp> hyps;
+  for (int i = 0; i < n; ++i) {
+    hyps.clear();
+    for (const auto& [state, h] : at[i]) hyps.push_back(h);
+    if (hyps.empty()) continue;
+    const size_t keep = std::min(hyps.size(), static_cast<size_t>(opt_.beam));
+    std::partial_sort(hyps.begin(), hyps.begin() + keep, hyps.end(),
+                      [](const Hyp& a, const Hyp& b) { return a.score > b.score; });
+    hyps.resize(keep);
+    bool any = false;
+    for (int a = 1; a <= opt_.graphones.max_letters && i + a <= n; ++a) {
+      const auto it = by_letters_.find(join_letters(letters.subspan(i, a)));
+      if (it == by_letters_.end()) continue;
+      any = true;
+      for (const Hyp& h : hyps)
+        for (int32_t u : it->second) {
+          State next;
+          const double lp = lm_->log_prob(h.state, u + kFirstUnit, &next);
+          offer(i + a, h, u, h.score + lp, next);
+        }
+    }
+    if (!any)
+      for (const Hyp& h : hyps) offer(i + 1, h, -1, h.score + skip_cost, h.state);
+  }
+  const Hyp* best = nullptr;
+  double best_score = -INFINITY;
+  for (const auto& [state, h] : at[n]) {
+    const double s = h.score + lm_->log_prob(state, kEos);
+    if (s > best_score) {
+      best_score = s;
+      best = &h;
+    }
+  }
+  std::vector<int32_t> path;
+  for (int32_t k = best ? best->node : -1; k >= 0; k = nodes[k].parent)
+    if (nodes[k].unit >= 0) path.push_back(nodes[k].unit);
+  std::vector<std::string> phones;
+  for (auto u = path.rbegin(); u != path.rend(); ++u)
+    for (const std::string& p : inventory[*u].phones) phones.push_back(p);
+  return phones;
+}
+
+std::vector<Graphone> JointSequenceG2p::segment(const LetterPhoneEntry& entry) const {
+  std::vector<Graphone> out;
+  for (int32_t u : aligner_->align(entry)) out.push_back(aligner_->inventory()[u]);
+  return out;
+}
+
+}  // namespace attend::eval

@@ -1,0 +1,106 @@
+// The joint-sequence G2P model: perfect on held-out words of a regular spelling system, a context rule
+// (c is S before e and i, K elsewhere) learnt only when the n-gram order lets it see the next letter's
+// graphone, letters never seen in training passed over, and the beam's effect against a wide search.
+#include "eval/joint_sequence_g2p.h"
+
+#include "base/error.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace {
+
+using attend::eval::JointSequenceG2p;
+using attend::eval::JointSequenceOptions;
+using attend::eval::LetterPhoneEntry;
+using Tokens = std::vector<std::string>;
+
+// Words over the letters c, a, e, i, o, t: vowels say their capital, t says T, and c says S before e or i
+// and K otherwise (the English rule for c).
+LetterPhoneEntry make_word(std::mt19937& gen) {
+  static const Tokens letters = {"c", "a", "e", "i", "o", "t"};
+  LetterPhoneEntry e;
+  const int n = 2 + static_cast<int>(gen() % 7);
+  for (int k = 0; k < n; ++k) e.letters.push_back(letters[gen() % letters.size()]);
+  for (size_t k = 0; k < e.letters.size(); ++k) {
+    const std::string& l = e.letters[k];
+    if (l == "c") {
+      const bool soft = k + 1 < e.letters.size() && (e.letters[k + 1] == "e" || e.letters[k + 1] == "i");
+      e.phones.push_back(soft ? "S" : "K");
+    } else {
+      e.phones.push_back(l == "t" ? "T" : std::string(1, static_cast<char>(std::toupper(l[0]))));
+    }
+  }
+  return e;
+}
+
+std::vector<LetterPhoneEntry> make_words(int n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::vector<LetterPhoneEntry> words;
+  for (int i = 0; i < n; ++i) words.push_back(make_word(gen));
+  return words;
+}
+
+int errors(const JointSequenceG2p& model, const std::vector<LetterPhoneEntry>& test) {
+  int wrong = 0;
+  for (const LetterPhoneEntry& e : test) wrong += model.pronounce(e.letters) != e.phones;
+  return wrong;
+}
+
+TEST(JointSequenceG2p, LearnsAContextRuleWithEnoughOrder) {
+  const std::vector<LetterPhoneEntry> train = make_words(3000, 1), test = make_words(300, 2);
+  JointSequenceOptions trigram;
+  trigram.order = 3;
+  const JointSequenceG2p model(train, trigram);
+  EXPECT_EQ(errors(model, test), 0);
+  EXPECT_EQ(model.stats().unalignable, 0u);
+  EXPECT_EQ(model.stats().graphones, 7u);  // six letters, c twice
+  // A unigram model cannot see what follows c: it says the commoner K everywhere and misses every soft c.
+  JointSequenceOptions unigram;
+  unigram.order = 1;
+  const JointSequenceG2p blind(train, unigram);
+  int soft_c = 0;
+  for (const LetterPhoneEntry& e : test)
+    for (const std::string& p : e.phones) soft_c += p == "S";
+  int words_with_soft_c = 0;
+  for (const LetterPhoneEntry& e : test) words_with_soft_c += std::find(e.phones.begin(), e.phones.end(), "S") != e.phones.end();
+  ASSERT_GT(soft_c, 20);
+  EXPECT_EQ(errors(blind, test), words_with_soft_c);
+}
+
+TEST(JointSequenceG2p, PassesOverUnseenLetters) {
+  const JointSequenceG2p model(make_words(500, 3), JointSequenceOptions{});
+  EXPECT_EQ(model.pronounce(Tokens{"t", "z", "o"}), (Tokens{"T", "O"}));
+  EXPECT_EQ(model.pronounce(Tokens{"q"}), Tokens{});
+  EXPECT_EQ(model.pronounce(Tokens{}), Tokens{});
+}
+
+TEST(JointSequenceG2p, NarrowBeamNeverBeatsWideSearch) {
+  const std::vector<LetterPhoneEntry> train = make_words(400, 4), test = make_words(200, 5);
+  JointSequenceOptions narrow, wide;
+  narrow.beam = 1;
+  wide.beam = 100000;
+  narrow.order = wide.order = 4;
+  const JointSequenceG2p a(train, narrow), b(train, wide);
+  EXPECT_LE(errors(b, test), errors(a, test));
+  EXPECT_EQ(errors(b, test), 0);
+}
+
+TEST(JointSequenceG2p, SegmentsIntoGraphones) {
+  const JointSequenceG2p model(make_words(500, 6), JointSequenceOptions{});
+  const auto parts = model.segment({{"c", "e", "t"}, {"S", "E", "T"}});
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0].letters, Tokens{"c"});
+  EXPECT_EQ(parts[0].phones, Tokens{"S"});
+}
+
+TEST(JointSequenceG2p, RejectsEmptyTrainingAndBadBeam) {
+  EXPECT_THROW(JointSequenceG2p(std::vector<LetterPhoneEntry>{{{"w"}, {"A", "B", "C"}}}, JointSequenceOptions{}),
+               attend::Error);
+  JointSequenceOptions opt;
+  opt.beam = 0;
+  EXPECT_THROW(JointSequenceG2p(make_words(10, 7), opt), attend::Error);
+}
+
+}  // namespace
