@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "base/json_duplicates.h"
 #include "base/json_excerpt.h"
 
 namespace attend::app {
@@ -155,9 +156,9 @@ RunConfig RunConfig::load(const std::string& path) {
   ATTEND_CHECK(!std::filesystem::is_directory(path), "config: {} is a directory, not a config file", path);
   std::ifstream f(path);
   ATTEND_CHECK(f.good(), "config: cannot read {}", path);
-  nlohmann::json j;
+  ParsedJson<nlohmann::json> parsed;
   try {
-    j = nlohmann::json::parse(f);
+    parsed = parse_json_noting_duplicates<nlohmann::json>(f);
   } catch (const nlohmann::json::exception& e) {
     // what() is "[json.exception.parse_error.101] parse error at line L, column C: ..." (or out_of_range.406
     // for a number like 1e400): drop the bracketed id.
@@ -165,8 +166,10 @@ RunConfig RunConfig::load(const std::string& path) {
     const size_t close = what.find("] ");
     ATTEND_FAIL("config: {} is not valid JSON: {}", path, close == std::string::npos ? what : what.substr(close + 2));
   }
+  ATTEND_CHECK(parsed.duplicate.empty(), "config: {} gives '{}' twice (only one value could take effect)", path,
+               parsed.duplicate);
   try {
-    return from_json(j);
+    return from_json(parsed.value);
   } catch (const Error& e) {
     ATTEND_FAIL("{}: {}", path, e.message());
   }

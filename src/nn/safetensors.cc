@@ -1,5 +1,6 @@
 // safetensors writer and validating reader, over POSIX file descriptors (pread, fsync).
 #include "nn/safetensors.h"
+#include "base/json_duplicates.h"
 #include "base/json_excerpt.h"
 
 #include <fcntl.h>
@@ -95,36 +96,22 @@ bool is_known_unsupported_dtype(const std::string& code) {
 // Parses the header JSON, flagging duplicate keys at any depth (a JSON parser keeps only one of them,
 // which would hide a tensor).
 ordered_json parse_header_json(const std::string& text, const std::string& path) {
-  std::vector<std::set<std::string>> open_objects;
-  std::string duplicate;
-  int duplicate_depth = -1;
-  auto callback = [&](int depth, nlohmann::detail::parse_event_t event, ordered_json& parsed) {
-    using E = nlohmann::detail::parse_event_t;
-    if (event == E::object_start) open_objects.emplace_back();
-    else if (event == E::object_end && !open_objects.empty()) open_objects.pop_back();
-    else if (event == E::key && !open_objects.empty() && duplicate.empty()) {
-      std::string key = parsed.get<std::string>();
-      if (!open_objects.back().insert(key).second) {
-        duplicate = std::move(key);
-        duplicate_depth = static_cast<int>(open_objects.size());
-      }
-    }
-    return true;
-  };
   // nlohmann's lexer stops at a NUL byte as at end of input, which would accept trailing garbage;
   // JSON text never holds a raw NUL.
   const size_t nul = text.find('\0');
   ATTEND_CHECK(nul == std::string::npos, "safetensors '{}': header is not valid JSON: NUL byte at header offset {}",
                path, nul);
-  ordered_json j;
+  ParsedJson<ordered_json> parsed;
   try {
-    j = ordered_json::parse(text, callback);
+    parsed = parse_json_noting_duplicates<ordered_json>(text);
   } catch (const nlohmann::json::exception& e) {
     ATTEND_FAIL("safetensors '{}': header is not valid JSON: {}", path, e.what());
   }
+  const std::string& duplicate = parsed.duplicate;
   ATTEND_CHECK(duplicate.empty(), "safetensors '{}': duplicate {} '{}' in the header", path,
-               duplicate_depth == 1 ? "tensor name" : "key", duplicate);
-  return j;
+               parsed.duplicate_depth == 1 ? "tensor name" : "key",
+               parsed.duplicate_depth == 1 ? duplicate : duplicate.substr(duplicate.rfind('.') + 1));
+  return std::move(parsed.value);
 }
 
 uint64_t json_offset(const ordered_json& v, const std::string& path, const std::string& name) {

@@ -80,6 +80,13 @@ TEST(CliBadInput, ConfigSyntaxErrorsNameTheLineAndADirectoryIsNotAFile) {
   write_bytes(tmp.file("huge.json"), "{\"task\": 1e400}\n");
   expect_one_line_error(run_cli("train --config " + tmp.file("huge.json") + " --out " + tmp.file("run")),
                         tmp.file("huge.json") + " is not valid JSON: number overflow");
+  // A setting given twice: JSON parsers keep one value silently, so the user cannot tell which one ran.
+  std::string twice = attend::testing_util::toy_g2p_config(write_toy_data(tmp)).dump();
+  twice.replace(twice.find("\"seed\":3"), 8, "\"seed\":3,\"seed\":4");
+  write_bytes(tmp.file("twice.json"), twice);
+  expect_one_line_error(run_cli("train --config " + tmp.file("twice.json") + " --out " + tmp.file("run")),
+                        "gives 'train.seed' twice");
+  EXPECT_FALSE(fs::exists(tmp.file("run")));
 }
 
 TEST(CliBadInput, TranslateSkipsAndCountsLinesOverTheLengthLimit) {
