@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <tuple>
 #include <numeric>
 
 #include "base/error.h"
@@ -22,6 +23,12 @@ LoadedModel load_model_dir(const std::string& dir, bool latest) {
   m.config = RunConfig::load((fs::path(dir) / "config.json").string());
   m.src = data::TextCodec::load(dir, "src");
   m.tgt = data::TextCodec::load(dir, "tgt");
+  // The codec files decide how text is cut; a config.json that says otherwise was edited or mixed up.
+  for (const auto& [codec, config_kind, side] :
+       {std::tuple{&m.src, m.config.data.src_codec.kind, "src"}, std::tuple{&m.tgt, m.config.data.tgt_codec.kind, "tgt"}})
+    ATTEND_CHECK(codec->kind() == config_kind,
+                 "model: {}: {}.codec.json cuts text into {} tokens but config.json's data.{}_tokens says {}", dir, side,
+                 data::token_kind_name(codec->kind()), side, data::token_kind_name(config_kind));
   ATTEND_CHECK(m.src.vocab().size() == m.config.model.src_vocab && m.tgt.vocab().size() == m.config.model.tgt_vocab,
                "model: {} has vocabularies of {} / {} tokens but config.json says {} / {}", dir, m.src.vocab().size(),
                m.tgt.vocab().size(), m.config.model.src_vocab, m.config.model.tgt_vocab);

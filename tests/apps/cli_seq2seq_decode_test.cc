@@ -550,6 +550,13 @@ TEST(CliSeq2SeqModelDir, MissingOrCorruptGivesOneLine) {
                 write_bytes((d / "tgt.vocab").string(), read_bytes((d / "tgt.vocab").string()) + "EXTRA\n");
               }),
        "vocab"},
+      {broken("codec_kind",
+              [](const fs::path& d) {
+                std::string meta = read_bytes((d / "src.codec.json").string());
+                meta.replace(meta.find("\"char\""), 6, "\"word\"");
+                write_bytes((d / "src.codec.json").string(), meta);
+              }),
+       "src.codec.json cuts text into word tokens but config.json's data.src_tokens says char"},
   };
   for (const auto& [dir, needle] : cases) {
     expect_one_line_error("translate --model " + dir, in, needle);
