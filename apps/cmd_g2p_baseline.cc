@@ -3,9 +3,11 @@
 // with the same PER/WER as `attend eval` — the classic baseline the attention models' CMUdict figures are
 // compared with, on the same words.
 //   attend g2p-baseline --data data/cmudict [--split test] [--order 8] [--json]
+//   attend g2p-baseline --data data/cmudict --pronounce words.txt   (word TAB phones for each line; - = stdin)
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -32,6 +34,7 @@ struct G2pBaselineCli {
   std::string split = "test";
   eval::JointSequenceOptions opt;
   int64_t max_words = 0;
+  std::string pronounce;  // words to pronounce instead of scoring a split ("-" = stdin)
   std::string out;
   bool json = false;
 };
@@ -51,6 +54,33 @@ std::vector<std::string> letters_of(const std::string& line) {
   return tokens.size() == 1 ? data::utf8_characters(tokens[0]) : tokens;
 }
 
+std::string join_phones(const std::vector<std::string>& phones) {
+  std::string text;
+  for (size_t k = 0; k < phones.size(); ++k) text += (k ? " " : "") + phones[k];
+  return text;
+}
+
+// One output line per input line: the word, a tab, its phones (an empty word gives an empty line).
+int pronounce_words(const eval::JointSequenceG2p& model, const std::string& path) {
+  std::vector<std::string> lines;
+  if (path == "-") {
+    for (std::string line; std::getline(std::cin, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      lines.push_back(line);
+    }
+  } else {
+    lines = data::read_lines(path, "g2p-baseline --pronounce");
+  }
+  for (const std::string& line : lines) {
+    if (data::is_blank(line)) {
+      std::printf("\n");
+      continue;
+    }
+    std::printf("%s\t%s\n", line.c_str(), join_phones(model.pronounce(letters_of(line))).c_str());
+  }
+  return 0;
+}
+
 int run_g2p_baseline(const G2pBaselineCli& c) {
   const auto start = std::chrono::steady_clock::now();
   const data::ParallelLines train_lines = read_split(c, c.train_split);
@@ -62,6 +92,7 @@ int run_g2p_baseline(const G2pBaselineCli& c) {
   ATTEND_CHECK(!train.empty(), "g2p-baseline: {} has no pronunciations", train_lines.src_path);
   const eval::JointSequenceG2p model(train, c.opt);
   const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!c.pronounce.empty()) return pronounce_words(model, c.pronounce);
 
   const data::GroupedReferences test = data::group_references(read_split(c, c.split));
   ATTEND_CHECK(!test.src.empty(), "g2p-baseline: split '{}' of '{}' has no words", c.split, c.data);
@@ -72,11 +103,7 @@ int run_g2p_baseline(const G2pBaselineCli& c) {
   for (size_t w = 0; w < words; ++w) {
     const std::vector<std::string> hyp = model.pronounce(letters_of(test.src[w]));
     scorer.add(hyp, test.refs[w]);
-    if (!c.out.empty()) {
-      hyp_text += test.src[w] + '\t';
-      for (size_t k = 0; k < hyp.size(); ++k) hyp_text += (k ? " " : "") + hyp[k];
-      hyp_text += '\n';
-    }
+    if (!c.out.empty()) hyp_text += test.src[w] + '\t' + join_phones(hyp) + '\n';
   }
   const double decode_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - decode_start).count();
@@ -138,6 +165,9 @@ ATTEND_COMMAND("g2p-baseline",
                  cmd.add_option("--max-words", c->max_words, "score only the first N words of the split (default all)")
                      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
                  cmd.add_option("--out", c->out, "write the hypotheses here (word TAB phones)");
+                 cmd.add_option("--pronounce", c->pronounce,
+                                "pronounce the words of this file (one per line; - = stdin) instead of scoring a split: "
+                                "word TAB phones on stdout");
                  cmd.add_flag("--json", c->json, "one JSON line");
                  return [c] { return run_g2p_baseline(*c); };
                });

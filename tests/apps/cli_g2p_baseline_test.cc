@@ -64,6 +64,19 @@ TEST(CliG2pBaseline, PronouncesHeldOutWordsOfARegularSpelling) {
   EXPECT_EQ(last, "b o b o b o b\tB OW B OW B OW B");
 }
 
+TEST(CliG2pBaseline, PronouncesTheWordsOfAFile) {
+  TempDir tmp;
+  write_split(tmp, "train", 600, 4);
+  write_bytes(tmp.file("words.txt"), "b a\nshod\n\n");  // letters spaced or not; an empty line stays empty
+  const auto r = run_cli("g2p-baseline --data " + tmp.path().string() + " --order 4 --pronounce " + tmp.file("words.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(r.out, "b a\tB AE\nshod\tSH OW D\n\n");
+  const auto piped = run_cli("g2p-baseline --data " + tmp.path().string() + " --order 4 --pronounce -", tmp.file("words.txt"));
+  EXPECT_EQ(piped.out, r.out);
+  expect_one_line_error(run_cli("g2p-baseline --data " + tmp.path().string() + " --pronounce " + tmp.file("nowhere.txt")),
+                        "nowhere.txt");
+}
+
 TEST(CliG2pBaseline, MissingOrEmptySplitsAreOneLineErrors) {
   TempDir tmp;
   expect_one_line_error(run_cli("g2p-baseline --data " + tmp.path().string()), "no train.src");
