@@ -60,6 +60,33 @@ std::string join_phones(const std::vector<std::string>& phones) {
   return text;
 }
 
+// Words longer than this are not pronounced (an empty result, counted on stderr): the search keeps every
+// position's hypotheses, so a stray megabyte-long line would take minutes.
+constexpr size_t kMaxWordLetters = 1000;
+
+// Pronounces one word, counting what was not pronounced as asked.
+std::vector<std::string> pronounce_counted(const eval::JointSequenceG2p& model, const std::string& word,
+                                           int64_t* too_long, int64_t* unseen_letters) {
+  const std::vector<std::string> letters = letters_of(word);
+  if (letters.size() > kMaxWordLetters) {
+    ++*too_long;
+    return {};
+  }
+  int passed_over = 0;
+  std::vector<std::string> phones = model.pronounce(letters, &passed_over);
+  *unseen_letters += passed_over;
+  return phones;
+}
+
+void report_skips(int64_t too_long, int64_t unseen_letters) {
+  if (too_long > 0)
+    std::fprintf(stderr, "g2p-baseline: %lld words over %zu letters left unpronounced\n",
+                 static_cast<long long>(too_long), kMaxWordLetters);
+  if (unseen_letters > 0)
+    std::fprintf(stderr, "g2p-baseline: %lld letters never seen in training passed over (no phones)\n",
+                 static_cast<long long>(unseen_letters));
+}
+
 // One output line per input line: the word, a tab, its phones (an empty word gives an empty line).
 int pronounce_words(const eval::JointSequenceG2p& model, const std::string& path) {
   std::vector<std::string> lines;
@@ -71,17 +98,22 @@ int pronounce_words(const eval::JointSequenceG2p& model, const std::string& path
   } else {
     lines = data::read_lines(path, "g2p-baseline --pronounce");
   }
+  int64_t too_long = 0, unseen_letters = 0;
   for (const std::string& line : lines) {
     if (data::is_blank(line)) {
       std::printf("\n");
       continue;
     }
-    std::printf("%s\t%s\n", line.c_str(), join_phones(model.pronounce(letters_of(line))).c_str());
+    std::printf("%s\t%s\n", line.c_str(),
+                join_phones(pronounce_counted(model, line, &too_long, &unseen_letters)).c_str());
   }
+  report_skips(too_long, unseen_letters);
   return 0;
 }
 
 int run_g2p_baseline(const G2pBaselineCli& c) {
+  ATTEND_CHECK(c.pronounce.empty() || c.pronounce == "-" || fs::is_regular_file(c.pronounce),
+               "g2p-baseline: --pronounce: cannot read '{}'", c.pronounce);
   const auto start = std::chrono::steady_clock::now();
   const data::ParallelLines train_lines = read_split(c, c.train_split);
   std::vector<eval::LetterPhoneEntry> train;
@@ -99,14 +131,16 @@ int run_g2p_baseline(const G2pBaselineCli& c) {
   const size_t words = c.max_words > 0 ? std::min(test.src.size(), static_cast<size_t>(c.max_words)) : test.src.size();
   const auto decode_start = std::chrono::steady_clock::now();
   eval::G2pScorer scorer;
+  int64_t too_long = 0, unseen_letters = 0;
   std::string hyp_text;
   for (size_t w = 0; w < words; ++w) {
-    const std::vector<std::string> hyp = model.pronounce(letters_of(test.src[w]));
+    const std::vector<std::string> hyp = pronounce_counted(model, test.src[w], &too_long, &unseen_letters);
     scorer.add(hyp, test.refs[w]);
     if (!c.out.empty()) hyp_text += test.src[w] + '\t' + join_phones(hyp) + '\n';
   }
   const double decode_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - decode_start).count();
+  report_skips(too_long, unseen_letters);
   if (!c.out.empty()) data::write_text_atomic(c.out, hyp_text, "g2p-baseline hypotheses");
 
   const eval::G2pScore s = scorer.result();

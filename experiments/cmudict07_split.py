@@ -3,8 +3,9 @@
 
 It is the setting closer to the published CMUdict G2P figures than festlex-cmu's cmudict-0.4: CMUdict's own
 39-phone set and every pronunciation variant of a word (a hypothesis is right if it matches any). Words are
-split 90/5/5 into train/dev/test by a hash of the word (all variants of a word in one split), as
-`attend data cmudict` does. Lines: letters space-separated in SPLIT.src, phones in SPLIT.nostress.tgt, one line
+split 90/5/5 into train/dev/test by a hash of the word (MD5; all variants of a word in one split) — not the
+hash `attend data cmudict` uses, so the test words differ from those of data/cmudict: never score a model
+trained on one directory on the other's test split. Lines: letters space-separated in SPLIT.src, phones in SPLIT.nostress.tgt, one line
 per pronunciation.
 
 Usage: experiments/cmudict07_split.py OUT_DIR [CMUDICT]

@@ -15,6 +15,7 @@ template <class Json>
 struct ParsedJson {
   Json value;
   std::string duplicate;  // the first repeated key as a dotted path from the top ("train.lr"); empty if none
+  std::string duplicate_key;  // that key alone (keys may hold dots themselves)
   int duplicate_depth = 0;  // objects open when it was seen (1 = the top-level object)
 };
 
@@ -33,6 +34,7 @@ ParsedJson<Json> parse_json_noting_duplicates(Input&& input) {
       if (!open.back().first.insert(key).second && out.duplicate.empty()) {
         for (size_t k = 0; k + 1 < open.size(); ++k) out.duplicate += open[k].second + ".";
         out.duplicate += key;
+        out.duplicate_key = key;
         out.duplicate_depth = static_cast<int>(open.size());
       }
       open.back().second = std::move(key);

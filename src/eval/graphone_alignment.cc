@@ -37,7 +37,7 @@ bool GraphoneAligner::shape_allowed(int letters, int phones) const {
 std::vector<GraphoneAligner::Edge> GraphoneAligner::lattice(const LetterPhoneEntry& e, GraphoneInventory* grow) const {
   const int n = static_cast<int>(e.letters.size()), m = static_cast<int>(e.phones.size());
   std::vector<Edge> edges;
-  if (n == 0 || n > 4000 || m > 4000) return edges;
+  if (n == 0 || n > kMaxEntryLength || m > kMaxEntryLength) return edges;
   const std::span<const std::string> letters(e.letters), phones(e.phones);
   // Points (i, j) from which the rest can still be covered: at most max_phones phones per letter left.
   auto coverable = [&](int i, int j) { return m - j <= opt_.max_phones * (n - i) && j <= opt_.max_phones * i; };

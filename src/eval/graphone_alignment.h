@@ -52,6 +52,10 @@ class GraphoneInventory {
 
 class GraphoneAligner {
  public:
+  // Entries with more letters or phones than this are not aligned (counted unalignable): the lattice of an
+  // entry grows with letters × phones.
+  static constexpr int kMaxEntryLength = 256;
+
   // Trains on `entries` right away; entries no segmentation can cover (more phones than max_phones per
   // letter allows, or empty) are counted in unalignable() and left out.
   GraphoneAligner(std::span<const LetterPhoneEntry> entries, const GraphoneOptions& opt);

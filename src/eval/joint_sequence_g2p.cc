@@ -49,7 +49,7 @@ JointSequenceG2p::JointSequenceG2p(std::span<const LetterPhoneEntry> train, cons
   stats_.ngrams = lm_->ngram_counts();
 }
 
-std::vector<std::string> JointSequenceG2p::pronounce(std::span<const std::string> letters) const {
+std::vector<std::string> JointSequenceG2p::pronounce(std::span<const std::string> letters, int* passed_over) const {
   using State = KneserNeyLm::State;
   struct Node {  // a graphone on a hypothesis' path; unit -1 = a letter passed over
     int32_t parent;
@@ -76,6 +76,7 @@ std::vector<std::string> JointSequenceG2p::pronounce(std::span<const std::string
   for (int i = 0; i < n; ++i) {
     hyps.clear();
     for (const auto& [state, h] : at[i]) hyps.push_back(h);
+    at[i].clear();  // expanded below: only the kept copies are needed (long words stay in bounded memory)
     if (hyps.empty()) continue;
     const size_t keep = std::min(hyps.size(), static_cast<size_t>(opt_.beam));
     std::partial_sort(hyps.begin(), hyps.begin() + keep, hyps.end(),
@@ -93,8 +94,10 @@ std::vector<std::string> JointSequenceG2p::pronounce(std::span<const std::string
           offer(i + a, h, u, h.score + lp, next);
         }
     }
-    if (!any)
+    if (!any) {
       for (const Hyp& h : hyps) offer(i + 1, h, -1, h.score + skip_cost, h.state);
+      if (passed_over) ++*passed_over;
+    }
   }
   const Hyp* best = nullptr;
   double best_score = -INFINITY;

@@ -34,8 +34,9 @@ class JointSequenceG2p {
   JointSequenceG2p(std::span<const LetterPhoneEntry> train, const JointSequenceOptions& opt);
 
   // The phones of the most probable graphone sequence spelling `letters`; a letter no training graphone
-  // starts with is passed over (it costs a uniform-probability step and gives no phone).
-  std::vector<std::string> pronounce(std::span<const std::string> letters) const;
+  // starts with is passed over (it costs a uniform-probability step and gives no phone) and counted in
+  // *passed_over when given.
+  std::vector<std::string> pronounce(std::span<const std::string> letters, int* passed_over = nullptr) const;
 
   const JointSequenceStats& stats() const { return stats_; }
   // The most probable segmentation of an entry under the aligner, for inspection (empty when none fits).

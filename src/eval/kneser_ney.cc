@@ -18,6 +18,7 @@ KneserNeyLm::KneserNeyLm(int order, int32_t vocab, int32_t bos, std::span<const 
     t.assign(1, bos);
     for (int32_t tok : seq) {
       ATTEND_CHECK(tok >= 0 && tok < vocab, "kneser-ney: token {} outside the vocabulary of {}", tok, vocab);
+      ATTEND_CHECK(tok != bos, "kneser-ney: the begin token {} inside a training sequence", bos);
       t.push_back(tok);
     }
     for (size_t i = 1; i < t.size(); ++i) {

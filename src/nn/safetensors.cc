@@ -110,7 +110,7 @@ ordered_json parse_header_json(const std::string& text, const std::string& path)
   const std::string& duplicate = parsed.duplicate;
   ATTEND_CHECK(duplicate.empty(), "safetensors '{}': duplicate {} '{}' in the header", path,
                parsed.duplicate_depth == 1 ? "tensor name" : "key",
-               parsed.duplicate_depth == 1 ? duplicate : duplicate.substr(duplicate.rfind('.') + 1));
+               parsed.duplicate_key);
   return std::move(parsed.value);
 }
 

@@ -82,6 +82,7 @@ TEST(CliBadInput, ConfigSyntaxErrorsNameTheLineAndADirectoryIsNotAFile) {
                         tmp.file("huge.json") + " is not valid JSON: number overflow");
   // A setting given twice: JSON parsers keep one value silently, so the user cannot tell which one ran.
   std::string twice = attend::testing_util::toy_g2p_config(write_toy_data(tmp)).dump();
+  ASSERT_NE(twice.find("\"seed\":3"), std::string::npos);
   twice.replace(twice.find("\"seed\":3"), 8, "\"seed\":3,\"seed\":4");
   write_bytes(tmp.file("twice.json"), twice);
   expect_one_line_error(run_cli("train --config " + tmp.file("twice.json") + " --out " + tmp.file("run")),

@@ -86,7 +86,7 @@ TEST(CliG2pBaseline, MissingOrEmptySplitsAreOneLineErrors) {
   write_split(tmp, "train", 50, 3);
   write_bytes(tmp.file("test.src"), "b a\n");
   write_bytes(tmp.file("test.nostress.tgt"), "B AE\nD\n");
-  expect_one_line_error(run_cli("g2p-baseline --data " + tmp.path().string()), "lines");
+  expect_one_line_error(run_cli("g2p-baseline --data " + tmp.path().string()), "has 1 lines but");
 }
 
 }  // namespace

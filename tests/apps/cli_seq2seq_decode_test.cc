@@ -553,6 +553,7 @@ TEST(CliSeq2SeqModelDir, MissingOrCorruptGivesOneLine) {
       {broken("codec_kind",
               [](const fs::path& d) {
                 std::string meta = read_bytes((d / "src.codec.json").string());
+                ASSERT_NE(meta.find("\"char\""), std::string::npos);
                 meta.replace(meta.find("\"char\""), 6, "\"word\"");
                 write_bytes((d / "src.codec.json").string(), meta);
               }),

@@ -18,6 +18,9 @@ TEST(JsonDuplicates, NamesTheFirstRepeatedKeyByItsPath) {
       std::string(R"({"model": {"cell": "lstm"}, "train": {"lr": 1, "clip": 5, "lr": 2, "clip": 6}})"));
   EXPECT_EQ(nested.duplicate, "train.lr");
   EXPECT_EQ(nested.duplicate_depth, 2);
+  EXPECT_EQ(nested.duplicate_key, "lr");
+  auto dotted = parse_json_noting_duplicates<json>(std::string(R"({"__metadata__": {"a.b": "1", "a.b": "2"}})"));
+  EXPECT_EQ(dotted.duplicate_key, "a.b");
   EXPECT_EQ(nested.value["train"]["clip"], 6);  // the value itself parses as before
   auto in_array = parse_json_noting_duplicates<json>(std::string(R"({"runs": [{"x": 1}, {"y": 1, "y": 2}]})"));
   EXPECT_EQ(in_array.duplicate, "runs.y");

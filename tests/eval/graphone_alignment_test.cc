@@ -110,6 +110,14 @@ TEST(GraphoneAligner, ViterbiMatchesBruteForce) {
       double got_score = 0;
       for (int32_t u : got) got_score += weight(aligner.inventory()[u]) * std::log(aligner.probability(u));
       ASSERT_FALSE(got.empty());
+      Tokens spelled, said;
+      for (int32_t u : got) {
+        const Graphone& g = aligner.inventory()[u];
+        spelled.insert(spelled.end(), g.letters.begin(), g.letters.end());
+        said.insert(said.end(), g.phones.begin(), g.phones.end());
+      }
+      EXPECT_EQ(spelled, e.letters);
+      EXPECT_EQ(said, e.phones);
       EXPECT_NEAR(got_score, best, 1e-9) << "entry " << w << " penalize " << penalize;
     }
   }

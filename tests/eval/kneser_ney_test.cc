@@ -166,6 +166,7 @@ TEST(KneserNey, RejectsBadArguments) {
   EXPECT_THROW(KneserNeyLm(0, 3, 0, corpus), attend::Error);
   EXPECT_THROW(KneserNeyLm(2, 3, 3, corpus), attend::Error);
   EXPECT_THROW(KneserNeyLm(2, 2, 0, corpus), attend::Error);  // token 2 outside a vocabulary of 2
+  EXPECT_THROW(KneserNeyLm(2, 3, 1, corpus), attend::Error);  // bos inside a sequence
   const KneserNeyLm lm(2, 3, 0, corpus);
   EXPECT_THROW(lm.log_prob(lm.begin_state(), 7), attend::Error);
 }
