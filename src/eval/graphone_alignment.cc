@@ -10,10 +10,14 @@ namespace attend::eval {
 
 std::string GraphoneInventory::key(std::span<const std::string> letters, std::span<const std::string> phones) {
   // Unit separator between tokens, record separator between the sides: neither occurs in dictionary text.
+  std::string k = letters_key(letters) + '\x1e';
+  for (const std::string& p : phones) k += p + '\x1f';
+  return k;
+}
+
+std::string GraphoneInventory::letters_key(std::span<const std::string> letters) {
   std::string k;
   for (const std::string& l : letters) k += l + '\x1f';
-  k += '\x1e';
-  for (const std::string& p : phones) k += p + '\x1f';
   return k;
 }
 
@@ -67,10 +71,12 @@ GraphoneAligner::GraphoneAligner(std::span<const LetterPhoneEntry> entries, cons
   struct Lattice {
     std::vector<Edge> edges;
     int n, m;
+    size_t entry;  // index into `entries`
   };
   std::vector<Lattice> lattices;
-  for (const LetterPhoneEntry& e : entries) {
-    Lattice l{lattice(e, &inventory_), static_cast<int>(e.letters.size()), static_cast<int>(e.phones.size())};
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const LetterPhoneEntry& e = entries[k];
+    Lattice l{lattice(e, &inventory_), static_cast<int>(e.letters.size()), static_cast<int>(e.phones.size()), k};
     bool complete = false;
     for (const Edge& d : l.edges) complete = complete || (d.i + d.letters == l.n && d.j + d.phones == l.m);
     if (complete) lattices.push_back(std::move(l));
@@ -104,11 +110,15 @@ GraphoneAligner::GraphoneAligner(std::span<const LetterPhoneEntry> entries, cons
     if (total <= 0) break;
     for (size_t u = 0; u < prob_.size(); ++u) prob_[u] = counts[u] / total;
   }
+  training_segmentations_.resize(entries.size());
+  for (const Lattice& l : lattices) training_segmentations_[l.entry] = viterbi(l.edges, l.n, l.m);
 }
 
 std::vector<int32_t> GraphoneAligner::align(const LetterPhoneEntry& e) const {
-  const std::vector<Edge> edges = lattice(e, nullptr);
-  const int n = static_cast<int>(e.letters.size()), m = static_cast<int>(e.phones.size());
+  return viterbi(lattice(e, nullptr), static_cast<int>(e.letters.size()), static_cast<int>(e.phones.size()));
+}
+
+std::vector<int32_t> GraphoneAligner::viterbi(const std::vector<Edge>& edges, int n, int m) const {
   if (edges.empty()) return {};
   const int width = m + 1;
   // Viterbi in log space: best[p] = the best log-probability of reaching point p, via edge from[p].

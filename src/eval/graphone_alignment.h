@@ -43,6 +43,8 @@ class GraphoneInventory {
   int32_t find(std::span<const std::string> letters, std::span<const std::string> phones) const;
   const Graphone& operator[](int32_t id) const { return units_[id]; }
   size_t size() const { return units_.size(); }
+  // The letters part of a graphone's key: graphones with the same letters share it.
+  static std::string letters_key(std::span<const std::string> letters);
 
  private:
   static std::string key(std::span<const std::string> letters, std::span<const std::string> phones);
@@ -64,6 +66,10 @@ class GraphoneAligner {
   // unalignable entry, or one that needs a graphone training never saw).
   std::vector<int32_t> align(const LetterPhoneEntry& entry) const;
 
+  // The most probable segmentation of each training entry, in the order given (empty for unalignable
+  // ones): align() of each, without building their lattices again.
+  const std::vector<std::vector<int32_t>>& training_segmentations() const { return training_segmentations_; }
+
   const GraphoneInventory& inventory() const { return inventory_; }
   double probability(int32_t id) const { return prob_[id]; }
   // The corpus log-likelihood (natural log) under the parameters each E-step used, one per iteration.
@@ -80,11 +86,14 @@ class GraphoneAligner {
   // `grow` when it is given (the inventory being built), else skipped.
   std::vector<Edge> lattice(const LetterPhoneEntry& entry, GraphoneInventory* grow) const;
   bool shape_allowed(int letters, int phones) const;
+  // The best path through an entry's lattice (n letters, m phones) under the current probabilities.
+  std::vector<int32_t> viterbi(const std::vector<Edge>& edges, int n, int m) const;
 
   GraphoneOptions opt_;
   GraphoneInventory inventory_;
   std::vector<double> prob_;
   std::vector<double> log_likelihood_;
+  std::vector<std::vector<int32_t>> training_segmentations_;
   size_t unalignable_ = 0;
 };
 

@@ -8,16 +8,6 @@
 #include "base/error.h"
 
 namespace attend::eval {
-namespace {
-
-std::string join_letters(std::span<const std::string> letters) {
-  std::string k;
-  for (const std::string& l : letters) k += l + '\x1f';
-  return k;
-}
-
-}  // namespace
-
 JointSequenceG2p::JointSequenceG2p(std::span<const LetterPhoneEntry> train, const JointSequenceOptions& opt)
     : opt_(opt) {
   ATTEND_CHECK(opt.beam >= 1, "joint-sequence g2p: beam must be at least 1, got {}", opt.beam);
@@ -25,8 +15,7 @@ JointSequenceG2p::JointSequenceG2p(std::span<const LetterPhoneEntry> train, cons
   const GraphoneInventory& inventory = aligner_->inventory();
   std::vector<std::vector<int32_t>> sequences;
   std::vector<char> used(inventory.size(), 0);
-  for (const LetterPhoneEntry& e : train) {
-    std::vector<int32_t> units = aligner_->align(e);
+  for (std::vector<int32_t> units : aligner_->training_segmentations()) {
     if (units.empty()) continue;
     for (int32_t& u : units) {
       used[u] = 1;
@@ -41,7 +30,8 @@ JointSequenceG2p::JointSequenceG2p(std::span<const LetterPhoneEntry> train, cons
                                       sequences);
   for (size_t u = 0; u < inventory.size(); ++u)
     if (used[u]) {
-      by_letters_[join_letters(inventory[static_cast<int32_t>(u)].letters)].push_back(static_cast<int32_t>(u));
+      const int32_t id = static_cast<int32_t>(u);
+      by_letters_[GraphoneInventory::letters_key(inventory[id].letters)].push_back(id);
       ++stats_.graphones;
     }
   stats_.entries = train.size();
@@ -84,7 +74,7 @@ std::vector<std::string> JointSequenceG2p::pronounce(std::span<const std::string
     hyps.resize(keep);
     bool any = false;
     for (int a = 1; a <= opt_.graphones.max_letters && i + a <= n; ++a) {
-      const auto it = by_letters_.find(join_letters(letters.subspan(i, a)));
+      const auto it = by_letters_.find(GraphoneInventory::letters_key(letters.subspan(i, a)));
       if (it == by_letters_.end()) continue;
       any = true;
       for (const Hyp& h : hyps)

@@ -63,6 +63,7 @@ TEST(GraphoneAligner, RecoversTheGraphonesWordsWereDrawnFrom) {
   int exact = 0;
   for (size_t w = 0; w < d.entries.size(); ++w) {
     const std::vector<int32_t> units = aligner.align(d.entries[w]);
+    EXPECT_EQ(aligner.training_segmentations()[w], units);
     bool same = units.size() == d.truth[w].size();
     for (size_t k = 0; same && k < units.size(); ++k) {
       const Graphone& got = aligner.inventory()[units[k]];
