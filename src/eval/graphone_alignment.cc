@@ -40,25 +40,39 @@ bool GraphoneAligner::shape_allowed(int letters, int phones) const {
 
 std::vector<GraphoneAligner::Edge> GraphoneAligner::lattice(const LetterPhoneEntry& e, GraphoneInventory* grow) const {
   const int n = static_cast<int>(e.letters.size()), m = static_cast<int>(e.phones.size());
-  std::vector<Edge> edges;
-  if (n == 0 || n > kMaxEntryLength || m > kMaxEntryLength) return edges;
+  if (n == 0 || n > kMaxEntryLength || m > kMaxEntryLength) return {};
   const std::span<const std::string> letters(e.letters), phones(e.phones);
-  // Points (i, j) from which the rest can still be covered: at most max_phones phones per letter left.
-  auto coverable = [&](int i, int j) { return m - j <= opt_.max_phones * (n - i) && j <= opt_.max_phones * i; };
+  const int width = m + 1;
+  // Every graphone shape that fits, in origin order (each advances a letter, so a forward pass is one sweep).
+  struct Shape {
+    int i, j, a, b;
+  };
+  std::vector<Shape> shapes;
   for (int i = 0; i < n; ++i)
-    for (int j = 0; j <= m; ++j) {
-      if (!coverable(i, j)) continue;
+    for (int j = 0; j <= m; ++j)
       for (int a = 1; a <= opt_.max_letters && i + a <= n; ++a)
-        for (int b = 0; b <= opt_.max_phones && j + b <= m; ++b) {
-          if (!shape_allowed(a, b) || !coverable(i + a, j + b)) continue;
-          const auto l = letters.subspan(i, a);
-          const auto p = phones.subspan(j, b);
-          const int32_t unit = grow ? grow->add(l, p) : inventory_.find(l, p);
-          if (unit >= 0)
-            edges.push_back({static_cast<int16_t>(i), static_cast<int16_t>(j), static_cast<int8_t>(a),
-                             static_cast<int8_t>(b), unit});
-        }
-    }
+        for (int b = 0; b <= opt_.max_phones && j + b <= m; ++b)
+          if (shape_allowed(a, b)) shapes.push_back({i, j, a, b});
+  // Keep only the pieces of some complete segmentation: reachable from (0, 0) and able to reach (n, m). Dead
+  // ends would add graphones EM can never count, and an entry with none complete is unalignable.
+  std::vector<char> from_start(static_cast<size_t>(n + 1) * width, 0), to_end(from_start.size(), 0);
+  from_start[0] = 1;
+  for (const Shape& s : shapes)
+    if (from_start[s.i * width + s.j]) from_start[(s.i + s.a) * width + s.j + s.b] = 1;
+  to_end.back() = 1;
+  for (auto s = shapes.rbegin(); s != shapes.rend(); ++s)
+    if (to_end[(s->i + s->a) * width + s->j + s->b]) to_end[s->i * width + s->j] = 1;
+  std::vector<Edge> edges;
+  if (!to_end[0]) return edges;
+  for (const Shape& s : shapes) {
+    if (!from_start[s.i * width + s.j] || !to_end[(s.i + s.a) * width + s.j + s.b]) continue;
+    const auto l = letters.subspan(s.i, s.a);
+    const auto p = phones.subspan(s.j, s.b);
+    const int32_t unit = grow ? grow->add(l, p) : inventory_.find(l, p);
+    if (unit >= 0)
+      edges.push_back({static_cast<int16_t>(s.i), static_cast<int16_t>(s.j), static_cast<int8_t>(s.a),
+                       static_cast<int8_t>(s.b), unit});
+  }
   return edges;
 }
 
@@ -67,7 +81,7 @@ GraphoneAligner::GraphoneAligner(std::span<const LetterPhoneEntry> entries, cons
                "graphones: at most 1..8 letters and 1..8 phones per graphone, got {} and {}", opt.max_letters,
                opt.max_phones);
   ATTEND_CHECK(opt.iterations >= 1, "graphones: iterations must be at least 1, got {}", opt.iterations);
-  // Each entry's lattice, kept for all iterations; entries with no complete segmentation are dropped.
+  // Each entry's lattice, kept for all iterations; entries with no complete segmentation have none.
   struct Lattice {
     std::vector<Edge> edges;
     int n, m;
@@ -77,9 +91,7 @@ GraphoneAligner::GraphoneAligner(std::span<const LetterPhoneEntry> entries, cons
   for (size_t k = 0; k < entries.size(); ++k) {
     const LetterPhoneEntry& e = entries[k];
     Lattice l{lattice(e, &inventory_), static_cast<int>(e.letters.size()), static_cast<int>(e.phones.size()), k};
-    bool complete = false;
-    for (const Edge& d : l.edges) complete = complete || (d.i + d.letters == l.n && d.j + d.phones == l.m);
-    if (complete) lattices.push_back(std::move(l));
+    if (!l.edges.empty()) lattices.push_back(std::move(l));  // while growing, edges exist only on complete paths
     else ++unalignable_;
   }
   prob_.assign(inventory_.size(), inventory_.size() ? 1.0 / inventory_.size() : 0.0);

@@ -82,8 +82,8 @@ class GraphoneAligner {
     int8_t letters, phones;
     int32_t unit;
   };
-  // Every graphone that fits `entry` at some lattice point, in origin order: unseen ones are added to
-  // `grow` when it is given (the inventory being built), else skipped.
+  // Every graphone on some complete segmentation of `entry`, in origin order (empty when there is none):
+  // unseen ones are added to `grow` when it is given (the inventory being built), else skipped.
   std::vector<Edge> lattice(const LetterPhoneEntry& entry, GraphoneInventory* grow) const;
   bool shape_allowed(int letters, int phones) const;
   // The best path through an entry's lattice (n letters, m phones) under the current probabilities.

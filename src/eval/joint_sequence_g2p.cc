@@ -13,23 +13,23 @@ JointSequenceG2p::JointSequenceG2p(std::span<const LetterPhoneEntry> train, cons
   ATTEND_CHECK(opt.beam >= 1, "joint-sequence g2p: beam must be at least 1, got {}", opt.beam);
   aligner_ = std::make_unique<GraphoneAligner>(train, opt.graphones);
   const GraphoneInventory& inventory = aligner_->inventory();
+  lm_token_.assign(inventory.size(), -1);
+  int32_t next_token = kFirstUnit;
+  for (const std::vector<int32_t>& units : aligner_->training_segmentations())
+    for (int32_t u : units)
+      if (lm_token_[u] < 0) lm_token_[u] = next_token++;
   std::vector<std::vector<int32_t>> sequences;
-  std::vector<char> used(inventory.size(), 0);
-  for (std::vector<int32_t> units : aligner_->training_segmentations()) {
+  for (const std::vector<int32_t>& units : aligner_->training_segmentations()) {
     if (units.empty()) continue;
-    for (int32_t& u : units) {
-      used[u] = 1;
-      u += kFirstUnit;
-    }
-    units.push_back(kEos);
-    sequences.push_back(std::move(units));
+    std::vector<int32_t>& tokens = sequences.emplace_back();
+    for (int32_t u : units) tokens.push_back(lm_token_[u]);
+    tokens.push_back(kEos);
   }
   ATTEND_CHECK(!sequences.empty(), "joint-sequence g2p: none of the {} training entries could be cut into graphones",
                train.size());
-  lm_ = std::make_unique<KneserNeyLm>(opt.order, static_cast<int32_t>(inventory.size()) + kFirstUnit, kBos,
-                                      sequences);
+  lm_ = std::make_unique<KneserNeyLm>(opt.order, next_token, kBos, sequences);
   for (size_t u = 0; u < inventory.size(); ++u)
-    if (used[u]) {
+    if (lm_token_[u] >= 0) {
       const int32_t id = static_cast<int32_t>(u);
       by_letters_[GraphoneInventory::letters_key(inventory[id].letters)].push_back(id);
       ++stats_.graphones;
@@ -80,7 +80,7 @@ std::vector<std::string> JointSequenceG2p::pronounce(std::span<const std::string
       for (const Hyp& h : hyps)
         for (int32_t u : it->second) {
           State next;
-          const double lp = lm_->log_prob(h.state, u + kFirstUnit, &next);
+          const double lp = lm_->log_prob(h.state, lm_token_[u], &next);
           offer(i + a, h, u, h.score + lp, next);
         }
     }

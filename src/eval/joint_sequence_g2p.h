@@ -43,7 +43,7 @@ class JointSequenceG2p {
   std::vector<Graphone> segment(const LetterPhoneEntry& entry) const;
 
  private:
-  static constexpr int32_t kBos = 0, kEos = 1, kFirstUnit = 2;  // LM tokens: graphone id + kFirstUnit
+  static constexpr int32_t kBos = 0, kEos = 1, kFirstUnit = 2;  // LM tokens: kFirstUnit.. are graphones
 
   JointSequenceOptions opt_;
   JointSequenceStats stats_;
@@ -51,6 +51,9 @@ class JointSequenceG2p {
   std::unique_ptr<KneserNeyLm> lm_;
   // Graphones that occur in some training segmentation, by their letters (joined with '\x1f').
   std::unordered_map<std::string, std::vector<int32_t>> by_letters_;
+  // Graphone id -> LM token: the graphones some training segmentation uses, numbered densely, so the LM's
+  // uniform floor 1/vocab counts only those (-1 for the rest, which pronounce() never proposes).
+  std::vector<int32_t> lm_token_;
 };
 
 }  // namespace attend::eval

@@ -138,6 +138,24 @@ TEST(GraphoneAligner, CountsEntriesNoSegmentationFits) {
   EXPECT_EQ(GraphoneAligner(entries, wider).unalignable(), 1u);
 }
 
+TEST(GraphoneAligner, DeadEndsAreNeitherAlignableNorInTheInventory) {
+  // Without letter deletion "qzv" -> /Q/ has pieces that end at (3, 1) — ("v", Q) from (2, 0), ("zv", Q)
+  // from (1, 0) — but nothing reaches their starts from (0, 0): the entry has no segmentation at all.
+  std::vector<LetterPhoneEntry> entries = draw(50, 6).entries;
+  GraphoneOptions opt;
+  opt.letter_deletion = false;
+  opt.many_to_many = true;
+  const size_t before = GraphoneAligner(entries, opt).unalignable();  // words with a silent c cannot be cut
+  entries.push_back({{"q", "z", "v"}, {"Q"}});
+  const GraphoneAligner aligner(entries, opt);
+  EXPECT_EQ(aligner.unalignable(), before + 1);
+  EXPECT_TRUE(aligner.training_segmentations().back().empty());
+  const Tokens q = {"Q"};
+  EXPECT_EQ(aligner.inventory().find(Tokens{"z", "v"}, q), -1);
+  EXPECT_EQ(aligner.inventory().find(Tokens{"v"}, q), -1);
+  EXPECT_EQ(aligner.inventory().find(Tokens{"q"}, q), -1);  // starts at (0, 0) but leads nowhere
+}
+
 TEST(GraphoneAligner, RejectsBadOptions) {
   const std::vector<LetterPhoneEntry> entries = draw(5, 5).entries;
   GraphoneOptions opt;
