@@ -1,10 +1,9 @@
-// Runs the built `attend` binary (ATTEND_CLI_PATH) through the shell with stdout and stderr merged, for
-// CLI tests that check exit codes and one-line errors.
+// The short form of run_cli (cli_runner.h) for tests that only check exit codes and what was printed:
+// stdout then stderr in one string.
 #pragma once
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <string>
+
+#include "support/cli_runner.h"
 
 namespace attend::testing_util {
 
@@ -14,14 +13,8 @@ struct RunResult {
 };
 
 inline RunResult run(const std::string& args) {
-  std::string cmd = std::string(ATTEND_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+  const CliResult r = run_cli(args);
+  return {r.exit_code, r.all()};
 }
 
 // Line breaks in s.
