@@ -1,11 +1,13 @@
 // `attend eval`: scores of hypothesis files against references. Subcommands:
 //   attend eval bleu --hyp FILE --ref FILE [--ref FILE2 ...] [--json]   corpus BLEU and chrF (sacreBLEU's defaults)
 //   attend eval per  --hyp FILE --ref FILE [--json]                     phoneme and word error rates (G2P)
+//   ... bleu|per --baseline FILE [--paired bs|ar]                        is --hyp significantly better?
 //   attend eval aer  --hyp FILE --gold FILE [--tagged FILE] [--json]    alignment error rate (Pharaoh files)
 // Each subcommand is added by add_eval_subcommands(); a new way to evaluate (a trained model on a split, say)
 // is one more add_eval_* function listed there, or options on `eval` itself handled in the command's action.
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -18,7 +20,10 @@
 #include "eval/edit_distance.h"
 #include "eval/ibm_model2.h"
 #include "eval/text.h"
+#include "eval/paired_metrics.h"
+#include "eval_paired.h"
 #include "evaluate.h"
+#include "g2p_files.h"
 
 namespace attend::app {
 namespace {
@@ -42,7 +47,26 @@ struct BleuCli {
   std::string hyp;
   std::vector<std::string> refs;
   bool json = false;
+  PairedCli paired;
 };
+
+// --baseline: BLEU and chrF of both files compared on the same draws (sentences).
+struct PairedBleu {
+  eval::PairedTestResult bleu, chrf;
+};
+
+PairedBleu paired_bleu(const BleuCli& c, const std::vector<std::string>& hyps,
+                       const std::vector<std::vector<std::string>>& ref_streams) {
+  const std::vector<std::string> base = eval::read_lines(c.paired.baseline, "baseline file");
+  check_same_lines("bleu", c.hyp, hyps.size(), c.paired.baseline, base.size());
+  const eval::PairedTestOptions opt = paired_test_options(c.paired);
+  return {eval::paired_test(eval::bleu_items(eval::sentence_bleu_stats_all(base, ref_streams)),
+                            eval::bleu_items(eval::sentence_bleu_stats_all(hyps, ref_streams)), eval::bleu_from_sums,
+                            opt),
+          eval::paired_test(eval::chrf_items(eval::sentence_chrf_stats_all(base, ref_streams)),
+                            eval::chrf_items(eval::sentence_chrf_stats_all(hyps, ref_streams)), eval::chrf_from_sums,
+                            opt)};
+}
 
 int run_eval_bleu(const BleuCli& c) {
   const std::vector<std::string> hyps = eval::read_lines(c.hyp, "hypothesis file");
@@ -62,6 +86,8 @@ int run_eval_bleu(const BleuCli& c) {
   }
   const eval::BleuResult bleu = eval::corpus_bleu(hyps, ref_streams);
   const eval::ChrfResult chrf = eval::corpus_chrf(hyps, ref_streams);
+  std::optional<PairedBleu> paired;  // before any output: a bad baseline file leaves one line, the error
+  if (!c.paired.baseline.empty()) paired = paired_bleu(c, hyps, ref_streams);
   if (c.json) {
     nlohmann::ordered_json j;
     j["bleu"] = bleu.bleu;
@@ -75,10 +101,21 @@ int run_eval_bleu(const BleuCli& c) {
     j["matches"] = bleu.matches;
     j["totals"] = bleu.totals;
     j["references"] = c.refs.size();
+    if (paired) {
+      nlohmann::ordered_json p = paired_header(c.paired, paired->bleu);
+      add_paired_metric(p, "bleu", paired->bleu);
+      add_paired_metric(p, "chrf", paired->chrf);
+      j["paired"] = p;
+    }
     print_json(j);
   } else {
     std::printf("%s chrF2 = %.2f (%zu sentences, %zu reference%s)\n", bleu.to_string().c_str(), chrf.chrf,
                 hyps.size(), c.refs.size(), c.refs.size() == 1 ? "" : "s");
+    if (paired) {
+      print_paired_header(c.paired, paired->bleu);
+      print_paired_metric("BLEU", paired->bleu);
+      print_paired_metric("chrF2", paired->chrf);
+    }
   }
   return 0;
 }
@@ -89,6 +126,7 @@ void add_eval_bleu(CLI::App& eval, const EvalAction& chosen) {
   sub->add_option("--hyp", c->hyp, "hypotheses, one detokenized sentence per line")->required();
   sub->add_option("--ref", c->refs, "references, one per line; repeat --ref for several references")->required();
   sub->add_flag("--json", c->json, "one JSON line");
+  add_paired_options(*sub, c->paired);
   sub->callback([chosen, c] { *chosen = [c] { return run_eval_bleu(*c); }; });
 }
 
@@ -97,21 +135,38 @@ struct PerCli {
   std::string hyp;
   std::string ref;
   bool json = false;
+  PairedCli paired;
 };
 
+eval::G2pScore sum_words(const std::vector<eval::G2pScore>& words) {
+  eval::G2pScorer total;
+  for (const eval::G2pScore& w : words) total.add(w);
+  return total.result();
+}
+
+// --baseline: PER and WER compared on the same draws (words), and McNemar's exact test on right/wrong words.
+struct PairedPer {
+  eval::PairedTestResult per, wer;
+  eval::McNemarResult mcnemar;
+};
+
+PairedPer paired_per(const PerCli& c, const G2pReferences& refs, const std::vector<eval::G2pScore>& words) {
+  const std::vector<eval::G2pScore> base = score_g2p_file(c.paired.baseline, refs);
+  const eval::PairedTestOptions opt = paired_test_options(c.paired);
+  const eval::ItemStats base_items = eval::g2p_items(base), items = eval::g2p_items(words);
+  std::vector<uint8_t> base_right, right;
+  for (const eval::G2pScore& w : base) base_right.push_back(w.word_errors == 0);
+  for (const eval::G2pScore& w : words) right.push_back(w.word_errors == 0);
+  return {eval::paired_test(base_items, items, eval::per_from_sums, opt),
+          eval::paired_test(base_items, items, eval::wer_from_sums, opt), eval::mcnemar_exact(base_right, right)};
+}
+
 int run_eval_per(const PerCli& c) {
-  const std::vector<std::string> hyps = eval::read_lines(c.hyp, "hypothesis file");
-  const std::vector<std::string> refs = eval::read_lines(c.ref, "reference file");
-  check_same_lines("per", c.hyp, hyps.size(), c.ref, refs.size());
-  eval::G2pScorer scorer;
-  for (size_t i = 0; i < hyps.size(); ++i) {
-    std::vector<std::string> h, r;
-    for (std::string_view t : eval::split_whitespace(hyps[i])) h.emplace_back(t);
-    for (std::string_view t : eval::split_whitespace(refs[i])) r.emplace_back(t);
-    ATTEND_CHECK(!r.empty(), "eval per: line {} of {} has no phonemes", i + 1, c.ref);
-    scorer.add(h, r);
-  }
-  const eval::G2pScore s = scorer.result();
+  const G2pReferences refs = read_g2p_references(c.ref);
+  const std::vector<eval::G2pScore> words = score_g2p_file(c.hyp, refs);
+  const eval::G2pScore s = sum_words(words);
+  std::optional<PairedPer> paired;  // before any output: a bad baseline file leaves one line, the error
+  if (!c.paired.baseline.empty()) paired = paired_per(c, refs, words);
   if (c.json) {
     nlohmann::ordered_json j;
     j["per"] = s.per;
@@ -120,11 +175,28 @@ int run_eval_per(const PerCli& c) {
     j["ref_phonemes"] = s.ref_phonemes;
     j["word_errors"] = s.word_errors;
     j["words"] = s.words;
+    if (paired) {
+      nlohmann::ordered_json p = paired_header(c.paired, paired->per);
+      add_paired_metric(p, "per", paired->per);
+      add_paired_metric(p, "wer", paired->wer);
+      p["mcnemar"] = {{"only_baseline_right", paired->mcnemar.only_baseline_right},
+                      {"only_system_right", paired->mcnemar.only_system_right},
+                      {"p", paired->mcnemar.p_value}};
+      j["paired"] = p;
+    }
     print_json(j);
   } else {
     std::printf("PER = %.2f%% (%lld/%lld phonemes) WER = %.2f%% (%lld/%lld words)\n", s.per,
                 static_cast<long long>(s.phoneme_errors), static_cast<long long>(s.ref_phonemes), s.wer,
                 static_cast<long long>(s.word_errors), static_cast<long long>(s.words));
+    if (paired) {
+      print_paired_header(c.paired, paired->per);
+      print_paired_metric("PER", paired->per);
+      print_paired_metric("WER", paired->wer);
+      std::printf("McNemar's exact test on words: %lld right only in the baseline, %lld only in --hyp, p = %.4f\n",
+                  static_cast<long long>(paired->mcnemar.only_baseline_right),
+                  static_cast<long long>(paired->mcnemar.only_system_right), paired->mcnemar.p_value);
+    }
   }
   return 0;
 }
@@ -132,9 +204,16 @@ int run_eval_per(const PerCli& c) {
 void add_eval_per(CLI::App& eval, const EvalAction& chosen) {
   auto c = std::make_shared<PerCli>();
   CLI::App* sub = eval.add_subcommand("per", "phoneme and word error rates of a G2P hypothesis file");
-  sub->add_option("--hyp", c->hyp, "hypotheses: one word per line, space-separated phonemes")->required();
-  sub->add_option("--ref", c->ref, "references: one word per line, space-separated phonemes")->required();
+  sub->add_option("--hyp", c->hyp,
+                  "hypotheses: one word per line, space-separated phonemes, or 'word<TAB>phonemes' lines (as "
+                  "eval --hyp-out and g2p-baseline --out write them)")
+      ->required();
+  sub->add_option("--ref", c->ref,
+                  "references in the same layout: line by line, or 'word<TAB>phonemes' with a word's several "
+                  "pronunciations on several lines (paste test.src test.nostress.tgt)")
+      ->required();
   sub->add_flag("--json", c->json, "one JSON line");
+  add_paired_options(*sub, c->paired);
   sub->callback([chosen, c] { *chosen = [c] { return run_eval_per(*c); }; });
 }
 

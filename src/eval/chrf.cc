@@ -156,15 +156,17 @@ ChrfResult chrf_from_stats(const ChrfStats& s, const ChrfOptions& opt) {
   return r;
 }
 
-ChrfResult corpus_chrf(std::span<const std::string> hyps, std::span<const std::vector<std::string>> ref_streams,
-                       const ChrfOptions& opt) {
+std::vector<ChrfStats> sentence_chrf_stats_all(std::span<const std::string> hyps,
+                                               std::span<const std::vector<std::string>> ref_streams,
+                                               const ChrfOptions& opt) {
   check_options(opt);
   ATTEND_CHECK(!ref_streams.empty(), "chrf: no reference stream given");
   for (size_t k = 0; k < ref_streams.size(); ++k) {
     ATTEND_CHECK(ref_streams[k].size() == hyps.size(), "chrf: {} hypotheses but reference stream {} has {} sentences",
                  hyps.size(), k + 1, ref_streams[k].size());
   }
-  ChrfStats total(opt.char_order);
+  std::vector<ChrfStats> out;
+  out.reserve(hyps.size());
   std::vector<std::string_view> refs;
   for (size_t i = 0; i < hyps.size(); ++i) {
     refs.clear();
@@ -172,8 +174,15 @@ ChrfResult corpus_chrf(std::span<const std::string> hyps, std::span<const std::v
       if (!stream[i].empty()) refs.push_back(stream[i]);
     }
     ATTEND_CHECK(!refs.empty(), "chrf: the reference of sentence {} is empty", i + 1);
-    total += best_of(hyps[i], refs, opt);
+    out.push_back(best_of(hyps[i], refs, opt));
   }
+  return out;
+}
+
+ChrfResult corpus_chrf(std::span<const std::string> hyps, std::span<const std::vector<std::string>> ref_streams,
+                       const ChrfOptions& opt) {
+  ChrfStats total(opt.char_order);
+  for (const ChrfStats& s : sentence_chrf_stats_all(hyps, ref_streams, opt)) total += s;
   return chrf_from_stats(total, opt);
 }
 

@@ -53,4 +53,9 @@ ChrfResult corpus_chrf(std::span<const std::string> hyps, std::span<const std::s
 ChrfResult corpus_chrf(std::span<const std::string> hyps, std::span<const std::vector<std::string>> ref_streams,
                        const ChrfOptions& opt = {});
 
+// Each sentence's statistics (for the paired tests), ref_streams as corpus_chrf's above.
+std::vector<ChrfStats> sentence_chrf_stats_all(std::span<const std::string> hyps,
+                                               std::span<const std::vector<std::string>> ref_streams,
+                                               const ChrfOptions& opt = {});
+
 }  // namespace attend::eval

@@ -31,8 +31,8 @@ int64_t levenshtein(std::span<const T> a, std::span<const T> b) {
 int64_t edit_distance(std::span<const std::string> a, std::span<const std::string> b) { return levenshtein(a, b); }
 int64_t edit_distance(std::span<const int64_t> a, std::span<const int64_t> b) { return levenshtein(a, b); }
 
-void G2pScorer::add(std::span<const std::string> hyp, std::span<const std::vector<std::string>> refs) {
-  ATTEND_CHECK(!refs.empty(), "g2p score: word {} has no reference pronunciation", s_.words + 1);
+G2pScore score_g2p_word(std::span<const std::string> hyp, std::span<const std::vector<std::string>> refs) {
+  ATTEND_CHECK(!refs.empty(), "g2p score: a word has no reference pronunciation");
   int64_t best_dist = -1, best_len = 0;
   bool exact = false;
   for (const auto& ref : refs) {
@@ -44,10 +44,24 @@ void G2pScorer::add(std::span<const std::string> hyp, std::span<const std::vecto
       best_len = len;
     }
   }
-  s_.phoneme_errors += best_dist;
-  s_.ref_phonemes += best_len;
-  s_.word_errors += exact ? 0 : 1;
-  s_.words += 1;
+  G2pScore w;
+  w.phoneme_errors = best_dist;
+  w.ref_phonemes = best_len;
+  w.word_errors = exact ? 0 : 1;
+  w.words = 1;
+  return w;
+}
+
+void G2pScorer::add(std::span<const std::string> hyp, std::span<const std::vector<std::string>> refs) {
+  ATTEND_CHECK(!refs.empty(), "g2p score: word {} has no reference pronunciation", s_.words + 1);
+  add(score_g2p_word(hyp, refs));
+}
+
+void G2pScorer::add(const G2pScore& w) {
+  s_.phoneme_errors += w.phoneme_errors;
+  s_.ref_phonemes += w.ref_phonemes;
+  s_.word_errors += w.word_errors;
+  s_.words += w.words;
 }
 
 void G2pScorer::add(std::span<const std::string> hyp, std::span<const std::string> ref) {

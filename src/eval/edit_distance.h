@@ -27,11 +27,17 @@ struct G2pScore {
   int64_t words = 0;
 };
 
+// One word's counts (words = 1; per and wer left 0): the chosen reference's edit distance and length, and
+// whether the hypothesis equals none of the references. `refs` must not be empty.
+G2pScore score_g2p_word(std::span<const std::string> hyp, std::span<const std::vector<std::string>> refs);
+
 class G2pScorer {
  public:
   // One word: its hypothesis phonemes and its admissible pronunciations (at least one).
   void add(std::span<const std::string> hyp, std::span<const std::vector<std::string>> refs);
   void add(std::span<const std::string> hyp, std::span<const std::string> ref);
+  // Counts already taken (score_g2p_word's, or another scorer's result).
+  void add(const G2pScore& counts);
   G2pScore result() const;
 
  private:

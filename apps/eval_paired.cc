@@ -1,0 +1,55 @@
+// Options and output of the paired significance tests of `attend eval bleu|per` (see eval_paired.h).
+#include "eval_paired.h"
+
+#include <cstdio>
+
+namespace attend::app {
+
+void add_paired_options(CLI::App& sub, PairedCli& p) {
+  sub.add_option("--baseline", p.baseline,
+                 "a second hypothesis file of the same sentences: test whether --hyp differs from it significantly");
+  sub.add_option("--paired", p.test,
+                 "with --baseline: bs = paired bootstrap resampling (default), ar = approximate randomisation")
+      ->check(CLI::IsMember({"bs", "ar"}));
+  sub.add_option("--samples", p.samples, "bootstrap draws or randomisation shuffles (default 1000 for bs, 10000 for ar)")
+      ->check(CLI::Range(1, 1000000));
+  sub.add_option("--seed", p.seed, "random seed of the draws (default 12345, as sacreBLEU's)");
+}
+
+eval::PairedTestOptions paired_test_options(const PairedCli& p) {
+  eval::PairedTestOptions opt;
+  opt.kind = p.test == "ar" ? eval::PairedTestKind::kRandomization : eval::PairedTestKind::kBootstrap;
+  opt.samples = p.samples;
+  opt.seed = p.seed;
+  return opt;
+}
+
+nlohmann::ordered_json paired_header(const PairedCli& p, const eval::PairedTestResult& any) {
+  nlohmann::ordered_json j;
+  j["test"] = p.test;
+  j["samples"] = any.samples;
+  j["seed"] = p.seed;
+  j["baseline"] = p.baseline;
+  return j;
+}
+
+void add_paired_metric(nlohmann::ordered_json& paired, const char* metric, const eval::PairedTestResult& r) {
+  paired[metric] = {{"baseline", r.baseline.score}, {"system", r.system.score},
+                    {"baseline_mean", r.baseline.mean}, {"baseline_ci", r.baseline.ci},
+                    {"system_mean", r.system.mean},     {"system_ci", r.system.ci},
+                    {"p", r.p_value}};
+}
+
+void print_paired_header(const PairedCli& p, const eval::PairedTestResult& any) {
+  std::printf("%s (%d %s, seed %llu) against %s:\n",
+              p.test == "ar" ? "approximate randomisation" : "paired bootstrap", any.samples,
+              p.test == "ar" ? "shuffles" : "draws", static_cast<unsigned long long>(p.seed), p.baseline.c_str());
+}
+
+void print_paired_metric(const char* metric, const eval::PairedTestResult& r) {
+  std::printf("  %-5s baseline %.2f (mean %.2f +- %.2f)  system %.2f (mean %.2f +- %.2f)  p = %.4f\n", metric,
+              r.baseline.score, r.baseline.mean, r.baseline.ci, r.system.score, r.system.mean, r.system.ci,
+              r.p_value);
+}
+
+}  // namespace attend::app
