@@ -1,7 +1,7 @@
 // `attend eval`: scores of hypothesis files against references. Subcommands:
 //   attend eval bleu --hyp FILE --ref FILE [--ref FILE2 ...] [--json]   corpus BLEU and chrF (sacreBLEU's defaults)
 //   attend eval per  --hyp FILE --ref FILE [--json]                     phoneme and word error rates (G2P)
-//   ... bleu|per --baseline FILE [--paired bs|ar]                        is --hyp significantly better?
+//   ... bleu|per --baseline FILE [--paired bs|ar]                        does --hyp differ significantly?
 //   attend eval aer  --hyp FILE --gold FILE [--tagged FILE] [--json]    alignment error rate (Pharaoh files)
 // Each subcommand is added by add_eval_subcommands(); a new way to evaluate (a trained model on a split, say)
 // is one more add_eval_* function listed there, or options on `eval` itself handled in the command's action.
@@ -205,8 +205,9 @@ void add_eval_per(CLI::App& eval, const EvalAction& chosen) {
   auto c = std::make_shared<PerCli>();
   CLI::App* sub = eval.add_subcommand("per", "phoneme and word error rates of a G2P hypothesis file");
   sub->add_option("--hyp", c->hyp,
-                  "hypotheses: one word per line, space-separated phonemes, or 'word<TAB>phonemes' lines (as "
-                  "eval --hyp-out and g2p-baseline --out write them)")
+                  "hypotheses: one word per line, space-separated phonemes (a tab anywhere makes the file keyed), or "
+                  "'word<TAB>phonemes' lines (as eval --hyp-out and g2p-baseline --out write them; every word of "
+                  "--ref must be there)")
       ->required();
   sub->add_option("--ref", c->ref,
                   "references in the same layout: line by line, or 'word<TAB>phonemes' with a word's several "

@@ -6,14 +6,17 @@
 namespace attend::app {
 
 void add_paired_options(CLI::App& sub, PairedCli& p) {
-  sub.add_option("--baseline", p.baseline,
-                 "a second hypothesis file of the same sentences: test whether --hyp differs from it significantly");
+  CLI::Option* baseline = sub.add_option(
+      "--baseline", p.baseline,
+      "a second hypothesis file of the same sentences: test whether --hyp differs from it significantly (either way)");
   sub.add_option("--paired", p.test,
                  "with --baseline: bs = paired bootstrap resampling (default), ar = approximate randomisation")
-      ->check(CLI::IsMember({"bs", "ar"}));
+      ->check(CLI::IsMember({"bs", "ar"}))
+      ->needs(baseline);
   sub.add_option("--samples", p.samples, "bootstrap draws or randomisation shuffles (default 1000 for bs, 10000 for ar)")
-      ->check(CLI::Range(1, 1000000));
-  sub.add_option("--seed", p.seed, "random seed of the draws (default 12345, as sacreBLEU's)");
+      ->check(CLI::Range(1, 1000000))
+      ->needs(baseline);
+  sub.add_option("--seed", p.seed, "random seed of the draws (default 12345, as sacreBLEU's)")->needs(baseline);
 }
 
 eval::PairedTestOptions paired_test_options(const PairedCli& p) {

@@ -13,6 +13,19 @@ std::vector<std::string> phonemes(std::string_view text) {
   return out;
 }
 
+bool blank(std::string_view line) { return eval::split_whitespace(line).empty(); }
+
+// The word before the tab, its letters joined by single spaces: "c a t", "c  a t " and "c a t\r" are one word.
+std::string word_key(std::string_view line, size_t tab, size_t line_number, const std::string& path) {
+  std::string key;
+  for (std::string_view t : eval::split_whitespace(line.substr(0, tab))) {
+    if (!key.empty()) key += ' ';
+    key += t;
+  }
+  ATTEND_CHECK(!key.empty(), "eval per: line {} of {} has no word before the tab", line_number, path);
+  return key;
+}
+
 }  // namespace
 
 bool g2p_lines_keyed(const std::vector<std::string>& lines, const std::string& path) {
@@ -20,7 +33,7 @@ bool g2p_lines_keyed(const std::vector<std::string>& lines, const std::string& p
   for (const std::string& line : lines) with_tab += line.find('\t') != std::string::npos;
   if (with_tab == 0) return false;
   for (size_t i = 0; i < lines.size(); ++i)
-    ATTEND_CHECK(lines[i].find('\t') != std::string::npos,
+    ATTEND_CHECK(lines[i].find('\t') != std::string::npos || blank(lines[i]),
                  "eval per: line {} of {} has no tab but {} other lines are 'word<TAB>phonemes': use one layout", i + 1,
                  path, with_tab);
   return true;
@@ -36,8 +49,9 @@ G2pReferences read_g2p_references(const std::string& path) {
     std::string_view text = lines[i];
     std::string word;
     if (r.keyed) {
+      if (blank(text)) continue;  // a keyed file may end in (or hold) blank lines
       const size_t tab = text.find('\t');
-      word = std::string(text.substr(0, tab));
+      word = word_key(text, tab, i + 1, path);
       text = text.substr(tab + 1);
     }
     std::vector<std::string> pron = phonemes(text);
@@ -72,8 +86,9 @@ std::vector<eval::G2pScore> score_g2p_file(const std::string& hyp_path, const G2
   }
   std::vector<size_t> line_of(refs.words.size(), 0);  // 1-based line that gave each word, 0 = none yet
   for (size_t i = 0; i < lines.size(); ++i) {
+    if (blank(lines[i])) continue;
     const size_t tab = lines[i].find('\t');
-    const std::string word = lines[i].substr(0, tab);
+    const std::string word = word_key(lines[i], tab, i + 1, hyp_path);
     const auto it = refs.index.find(word);
     ATTEND_CHECK(it != refs.index.end(), "eval per: line {} of {}: the word '{}' is not in {}", i + 1, hyp_path, word,
                  refs.path);

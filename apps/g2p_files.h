@@ -21,10 +21,11 @@ struct G2pReferences {
   std::unordered_map<std::string, size_t> index;                      // keyed: word -> position
 };
 
-// Reads `path`, keyed when every line holds a tab; an empty file or a line without phonemes is an error.
+// Reads `path`, keyed when its lines hold tabs (blank lines skipped; the word before the tab is compared with
+// its letters joined by single spaces); an empty file or a line without phonemes is an error.
 G2pReferences read_g2p_references(const std::string& path);
 
-// Whether a hypothesis file is keyed: every line holds a tab. Some lines with and some without is an error.
+// Whether a file is keyed: every non-blank line holds a tab. Some lines with and some without is an error.
 bool g2p_lines_keyed(const std::vector<std::string>& lines, const std::string& path);
 
 // The hypothesis file's counts for each word of `refs`, in refs' order. A keyed file must give each word

@@ -82,8 +82,9 @@ class GraphoneAligner {
     int8_t letters, phones;
     int32_t unit;
   };
-  // Every graphone on some complete segmentation of `entry`, in origin order (empty when there is none):
-  // unseen ones are added to `grow` when it is given (the inventory being built), else skipped.
+  // The graphones of `entry`'s segmentations, in origin order. While the inventory is being built (`grow`
+  // given: unseen ones are added) every edge lies on a complete segmentation, and there are none when the
+  // entry has none; without `grow` unseen graphones are skipped, which can leave dead ends viterbi() ignores.
   std::vector<Edge> lattice(const LetterPhoneEntry& entry, GraphoneInventory* grow) const;
   bool shape_allowed(int letters, int phones) const;
   // The best path through an entry's lattice (n letters, m phones) under the current probabilities.

@@ -49,6 +49,20 @@ TEST(CliEvalPaired, KeyedG2pFilesScoreEachWordAgainstAllItsPronunciations) {
   EXPECT_FALSE(j.contains("paired"));
 }
 
+TEST(CliEvalPaired, KeyedWordsAreComparedByTheirLettersAndBlankLinesSkipped) {
+  TempDir tmp;
+  write_g2p_files(tmp);
+  // CRLF line ends, doubled and trailing spaces in the word, a blank last line: the same three words.
+  write_bytes(tmp.file("messy.tsv"), "t o m a t o \tT AH M AA T OW\r\nc  a t\tK AE T\r\nd o g\r\tD AO G\r\n\n");
+  const nlohmann::json j =
+      parse_json(run_cli("eval per --ref " + tmp.file("ref.tsv") + " --hyp " + tmp.file("messy.tsv") + " --json"));
+  EXPECT_EQ(j.at("words").get<int>(), 3);
+  EXPECT_EQ(j.at("word_errors").get<int>(), 0);
+  write_bytes(tmp.file("nameless.tsv"), "c a t\tK AE T\n \tD AO G\n");
+  expect_one_line_error(run_cli("eval per --ref " + tmp.file("ref.tsv") + " --hyp " + tmp.file("nameless.tsv")),
+                        "line 2 of " + tmp.file("nameless.tsv") + " has no word before the tab");
+}
+
 TEST(CliEvalPaired, PerBaselineGivesBothTestsAndMcNemar) {
   TempDir tmp;
   write_g2p_files(tmp);
@@ -115,6 +129,9 @@ TEST(CliEvalPaired, BadFilesGiveOneLine) {
   EXPECT_EQ(bad_test.exit_code, 2);  // an option's value: the command-line parser's exit code
   EXPECT_EQ(split_lines(bad_test.all()).size(), 1u) << bad_test.all();
   EXPECT_NE(bad_test.err.find("--paired: xx not in {bs,ar}"), std::string::npos) << bad_test.err;
+  const CliResult lone = run_cli(per + tmp.file("hyp.tsv") + " --paired ar");  // --paired without --baseline
+  EXPECT_EQ(lone.exit_code, 2);
+  EXPECT_NE(lone.err.find("--paired requires --baseline"), std::string::npos) << lone.err;
   write_bytes(tmp.file("one.txt"), "a b c\n");
   write_bytes(tmp.file("two.txt"), "a b c\nd e f\n");
   expect_one_line_error(run_cli("eval bleu --hyp " + tmp.file("one.txt") + " --ref " + tmp.file("one.txt") +
