@@ -155,6 +155,8 @@ int run_g2p_baseline(const G2pBaselineCli& c) {
   j["word_errors"] = s.word_errors;
   j["order"] = c.opt.order;
   j["beam"] = c.opt.beam;
+  j["realign"] = c.opt.realign;
+  j["realigned"] = st.realigned;
   j["train_pronunciations"] = st.entries;
   j["unalignable"] = st.unalignable;
   j["graphones"] = st.graphones;
@@ -188,6 +190,10 @@ ATTEND_COMMAND("g2p-baseline",
                      ->check(CLI::Range(1, 100000));
                  cmd.add_option("--iterations", c->opt.graphones.iterations, "EM iterations of the aligner (default 10)")
                      ->check(CLI::Range(1, 1000));
+                 cmd.add_option("--realign", c->opt.realign,
+                                "re-cut the training entries along the n-gram model's best segmentation and retrain, "
+                                "N times (default 0: the aligner's cuts)")
+                     ->check(CLI::Range(0, 100));
                  cmd.add_option("--max-letters", c->opt.graphones.max_letters, "letters per graphone (default 2)")
                      ->check(CLI::Range(1, 8));
                  cmd.add_option("--max-phones", c->opt.graphones.max_phones, "phones per graphone (default 2)")

@@ -76,12 +76,16 @@ class GraphoneAligner {
   const std::vector<double>& log_likelihood() const { return log_likelihood_; }
   size_t unalignable() const { return unalignable_; }
 
- private:
   struct Edge {  // one graphone of one entry: from lattice point (i, j) to (i + letters, j + phones)
     int16_t i, j;
     int8_t letters, phones;
     int32_t unit;
   };
+  // The known graphones that fit `entry` at some lattice point on a way from (0, 0) to the end, in origin
+  // order (an edge always advances a letter), for another model to search (empty when none fits).
+  std::vector<Edge> edges(const LetterPhoneEntry& entry) const { return lattice(entry, nullptr); }
+
+ private:
   // The graphones of `entry`'s segmentations, in origin order. While the inventory is being built (`grow`
   // given: unseen ones are added) every edge lies on a complete segmentation, and there are none when the
   // entry has none; without `grow` unseen graphones are skipped, which can leave dead ends viterbi() ignores.

@@ -20,12 +20,18 @@ struct JointSequenceOptions {
   GraphoneOptions graphones;
   int order = 8;    // n-gram order over graphones
   int beam = 64;    // hypotheses kept per letter position
+  // Viterbi re-segmentations: cut each training entry again along its most probable graphone sequence
+  // under the n-gram model (not the aligner's unigram), then retrain the model on the new cuts. Sequitur
+  // re-estimates the segmentation with its full model (by EM); 0 keeps the aligner's cuts, as
+  // Phonetisaurus does.
+  int realign = 0;
 };
 
 struct JointSequenceStats {
   size_t entries = 0;       // training pronunciations
   size_t unalignable = 0;   // of those, left out: no segmentation into graphones fits
   size_t graphones = 0;     // distinct graphones in the training segmentations
+  size_t realigned = 0;     // entries the last re-segmentation cut differently (0 without realign)
   std::vector<int64_t> ngrams;  // distinct n-grams per order
 };
 
@@ -39,11 +45,21 @@ class JointSequenceG2p {
   std::vector<std::string> pronounce(std::span<const std::string> letters, int* passed_over = nullptr) const;
 
   const JointSequenceStats& stats() const { return stats_; }
+  // The training entries' cuts the n-gram model was trained on, in the order given (empty for unalignable).
+  const std::vector<std::vector<int32_t>>& training_segmentations() const { return segmentations_; }
+  const GraphoneInventory& inventory() const { return aligner_->inventory(); }
+  // log P(units, end) under the n-gram model (natural log); -inf when a unit is not in its vocabulary.
+  double log_prob(std::span<const int32_t> units) const;
   // The most probable segmentation of an entry under the aligner, for inspection (empty when none fits).
   std::vector<Graphone> segment(const LetterPhoneEntry& entry) const;
 
  private:
   static constexpr int32_t kBos = 0, kEos = 1, kFirstUnit = 2;  // LM tokens: kFirstUnit.. are graphones
+
+  // (Re)builds lm_token_, lm_ (of `order`) and by_letters_ from segmentations_.
+  void train_lm(int order);
+  // The most probable cut of `entry` under the current n-gram model, among graphones it knows; empty when none.
+  std::vector<int32_t> best_segmentation(const LetterPhoneEntry& entry) const;
 
   JointSequenceOptions opt_;
   JointSequenceStats stats_;
@@ -54,6 +70,7 @@ class JointSequenceG2p {
   // Graphone id -> LM token: the graphones some training segmentation uses, numbered densely, so the LM's
   // uniform floor 1/vocab counts only those (-1 for the rest, which pronounce() never proposes).
   std::vector<int32_t> lm_token_;
+  std::vector<std::vector<int32_t>> segmentations_;
 };
 
 }  // namespace attend::eval

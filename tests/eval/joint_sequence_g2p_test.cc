@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
 #include <random>
 
 namespace {
@@ -104,3 +106,86 @@ TEST(JointSequenceG2p, RejectsEmptyTrainingAndBadBeam) {
 }
 
 }  // namespace
+
+namespace realign_test {
+
+using attend::eval::Graphone;
+using attend::eval::GraphoneInventory;
+
+// Spellings with silent letters and two-letter graphs, so an entry can be cut in several ways.
+const std::vector<Graphone> kSpellings = {{{"a"}, {"AE"}}, {{"b"}, {"B"}},      {{"e"}, {}},         {{"x"}, {"K", "S"}},
+                                          {{"p", "h"}, {"F"}}, {{"o"}, {"OW"}}, {{"t"}, {"T"}}, {{"s"}, {"S"}},
+                                          {{"h"}, {"HH"}}, {{"p"}, {"P"}},      {{"k"}, {"K"}},
+                                          {{"e"}, {"IY"}}, {{"e", "e"}, {"IY"}}, {{"o", "o"}, {"UW"}}};
+
+std::vector<LetterPhoneEntry> draw(int n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::vector<LetterPhoneEntry> out;
+  for (int w = 0; w < n; ++w) {
+    LetterPhoneEntry e;
+    for (int k = 0, parts = 2 + static_cast<int>(gen() % 5); k < parts; ++k) {
+      const Graphone& g = kSpellings[gen() % kSpellings.size()];
+      e.letters.insert(e.letters.end(), g.letters.begin(), g.letters.end());
+      e.phones.insert(e.phones.end(), g.phones.begin(), g.phones.end());
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+// The best log P(cut, end) under `model` over every cut of `e` into graphones it knows, by enumeration.
+double best_by_enumeration(const JointSequenceG2p& model, const LetterPhoneEntry& e) {
+  const GraphoneInventory& inv = model.inventory();
+  double best = -INFINITY;
+  std::vector<int32_t> units;
+  std::function<void(size_t, size_t)> walk = [&](size_t i, size_t j) {
+    if (i == e.letters.size() && j == e.phones.size()) {
+      best = std::max(best, model.log_prob(units));
+      return;
+    }
+    for (size_t a = 1; a <= 2 && i + a <= e.letters.size(); ++a)
+      for (size_t b = 0; b <= 2 && j + b <= e.phones.size(); ++b) {
+        if ((b == 0 && a != 1) || (a == 2 && b != 1)) continue;  // the aligner's default shapes
+        const int32_t u = inv.find(std::span(e.letters).subspan(i, a), std::span(e.phones).subspan(j, b));
+        if (u < 0) continue;
+        units.push_back(u);
+        walk(i + a, j + b);
+        units.pop_back();
+      }
+  };
+  walk(0, 0);
+  return best;
+}
+
+TEST(JointSequenceG2p, RealignCutsEachEntryAlongTheModelsBestSegmentation) {
+  const std::vector<LetterPhoneEntry> train = draw(400, 21);
+  // With order 1 the re-cut uses the unigram model trained on the aligner's cuts, which is exactly the
+  // model of `before`. It scores a graphone by its probability alone, where the aligner's cut also charged
+  // longer graphones more, so some entries come out cut differently.
+  JointSequenceOptions unigram;
+  unigram.order = 1;
+  unigram.beam = 100000;  // no pruning: the search must find the enumeration's best
+  const JointSequenceG2p before(train, unigram);
+  JointSequenceOptions realign = unigram;
+  realign.realign = 1;
+  const JointSequenceG2p after(train, realign);
+  size_t changed = 0;
+  for (size_t k = 0; k < train.size(); ++k) {
+    const std::vector<int32_t>& cut = after.training_segmentations()[k];
+    ASSERT_FALSE(cut.empty()) << "entry " << k;
+    Tokens spelled, said;
+    for (int32_t u : cut) {
+      const Graphone& g = after.inventory()[u];
+      spelled.insert(spelled.end(), g.letters.begin(), g.letters.end());
+      said.insert(said.end(), g.phones.begin(), g.phones.end());
+    }
+    EXPECT_EQ(spelled, train[k].letters) << "entry " << k;
+    EXPECT_EQ(said, train[k].phones) << "entry " << k;
+    EXPECT_NEAR(before.log_prob(cut), best_by_enumeration(before, train[k]), 1e-9) << "entry " << k;
+    changed += cut != before.training_segmentations()[k];
+  }
+  EXPECT_EQ(after.stats().realigned, changed);
+  EXPECT_GT(changed, 0u);  // so the search, not the kept cut, is what was checked
+}
+
+}  // namespace realign_test
