@@ -193,9 +193,10 @@ int run_eval_per(const PerCli& c) {
       print_paired_header(c.paired, paired->per);
       print_paired_metric("PER", paired->per);
       print_paired_metric("WER", paired->wer);
-      std::printf("McNemar's exact test on words: %lld right only in the baseline, %lld only in --hyp, p = %.4f\n",
+      std::printf("McNemar's exact test on words: %lld right only in the baseline, %lld only in --hyp, p = %s\n",
                   static_cast<long long>(paired->mcnemar.only_baseline_right),
-                  static_cast<long long>(paired->mcnemar.only_system_right), paired->mcnemar.p_value);
+                  static_cast<long long>(paired->mcnemar.only_system_right),
+                  format_p_value(paired->mcnemar.p_value).c_str());
     }
   }
   return 0;

@@ -43,6 +43,12 @@ void add_paired_metric(nlohmann::ordered_json& paired, const char* metric, const
                     {"p", r.p_value}};
 }
 
+std::string format_p_value(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, p >= 1e-4 ? "%.4f" : "%.1e", p);
+  return buf;
+}
+
 void print_paired_header(const PairedCli& p, const eval::PairedTestResult& any) {
   std::printf("%s (%d %s, seed %llu) against %s:\n",
               p.test == "ar" ? "approximate randomisation" : "paired bootstrap", any.samples,
@@ -50,9 +56,9 @@ void print_paired_header(const PairedCli& p, const eval::PairedTestResult& any) 
 }
 
 void print_paired_metric(const char* metric, const eval::PairedTestResult& r) {
-  std::printf("  %-5s baseline %.2f (mean %.2f +- %.2f)  system %.2f (mean %.2f +- %.2f)  p = %.4f\n", metric,
+  std::printf("  %-5s baseline %.2f (mean %.2f +- %.2f)  system %.2f (mean %.2f +- %.2f)  p = %s\n", metric,
               r.baseline.score, r.baseline.mean, r.baseline.ci, r.system.score, r.system.mean, r.system.ci,
-              r.p_value);
+              format_p_value(r.p_value).c_str());
 }
 
 }  // namespace attend::app

@@ -30,5 +30,7 @@ void add_paired_metric(nlohmann::ordered_json& paired, const char* metric, const
 // "paired bootstrap (1000 draws, seed 12345) against BASELINE:" then one line per metric.
 void print_paired_header(const PairedCli& p, const eval::PairedTestResult& any);
 void print_paired_metric(const char* metric, const eval::PairedTestResult& r);
+// Four decimals, or two significant digits below 1e-4 (McNemar's p can be 1e-30).
+std::string format_p_value(double p);
 
 }  // namespace attend::app
