@@ -169,12 +169,7 @@ int run_eval_per(const PerCli& c) {
   if (!c.paired.baseline.empty()) paired = paired_per(c, refs, words);
   if (c.json) {
     nlohmann::ordered_json j;
-    j["per"] = s.per;
-    j["wer"] = s.wer;
-    j["phoneme_errors"] = s.phoneme_errors;
-    j["ref_phonemes"] = s.ref_phonemes;
-    j["word_errors"] = s.word_errors;
-    j["words"] = s.words;
+    put_g2p_score(j, s);
     if (paired) {
       nlohmann::ordered_json p = paired_header(c.paired, paired->per);
       add_paired_metric(p, "per", paired->per);

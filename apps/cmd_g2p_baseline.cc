@@ -20,6 +20,7 @@
 #include "data/text_file.h"
 #include "eval/edit_distance.h"
 #include "eval/joint_sequence_g2p.h"
+#include "g2p_files.h"
 
 namespace attend::app {
 namespace {
@@ -147,12 +148,7 @@ int run_g2p_baseline(const G2pBaselineCli& c) {
   const eval::JointSequenceStats& st = model.stats();
   nlohmann::ordered_json j;
   j["split"] = c.split;
-  j["words"] = s.words;
-  j["per"] = s.per;
-  j["wer"] = s.wer;
-  j["phoneme_errors"] = s.phoneme_errors;
-  j["ref_phonemes"] = s.ref_phonemes;
-  j["word_errors"] = s.word_errors;
+  put_g2p_score(j, s);
   j["order"] = c.opt.order;
   j["beam"] = c.opt.beam;
   j["realign"] = c.opt.realign;

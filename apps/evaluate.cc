@@ -10,6 +10,7 @@
 #include "data/parallel_corpus.h"
 #include "data/text_file.h"
 #include "eval/aer.h"
+#include "g2p_files.h"
 #include "gold_alignment.h"
 #include "eval/bleu.h"
 #include "eval/chrf.h"
@@ -53,9 +54,9 @@ nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const
     scorer.add(data::split_whitespace(hyp), refs[w]);
     if (hyp_lines) hyp_lines->push_back(words[w] + "\t" + hyp);
   }
-  const eval::G2pScore s = scorer.result();
-  return {{"words", s.words}, {"per", s.per}, {"wer", s.wer}, {"phoneme_errors", s.phoneme_errors},
-          {"ref_phonemes", s.ref_phonemes}, {"word_errors", s.word_errors}};
+  nlohmann::json j;
+  put_g2p_score(j, scorer.result());
+  return j;
 }
 
 // Word links from a word-level attention matrix W [target word][source word].

@@ -28,6 +28,17 @@ G2pReferences read_g2p_references(const std::string& path);
 // Whether a file is keyed: every non-blank line holds a tab. Some lines with and some without is an error.
 bool g2p_lines_keyed(const std::vector<std::string>& lines, const std::string& path);
 
+// The fields every G2P score prints in JSON (attend eval, eval per, g2p-baseline): per, wer and their counts.
+template <class Json>
+void put_g2p_score(Json& j, const eval::G2pScore& s) {
+  j["per"] = s.per;
+  j["wer"] = s.wer;
+  j["phoneme_errors"] = s.phoneme_errors;
+  j["ref_phonemes"] = s.ref_phonemes;
+  j["word_errors"] = s.word_errors;
+  j["words"] = s.words;
+}
+
 // The hypothesis file's counts for each word of `refs`, in refs' order. A keyed file must give each word
 // exactly once and no other word; a plain one must have as many lines as refs.
 std::vector<eval::G2pScore> score_g2p_file(const std::string& hyp_path, const G2pReferences& refs);
