@@ -2,6 +2,7 @@
 //   attend eval bleu --hyp FILE --ref FILE [--ref FILE2 ...] [--json]   corpus BLEU and chrF (sacreBLEU's defaults)
 //   attend eval per  --hyp FILE --ref FILE [--json]                     phoneme and word error rates (G2P)
 //   ... bleu|per --baseline FILE [--paired bs|ar]                        does --hyp differ significantly?
+//   ... bleu|per --confidence                                           bootstrap 95% intervals of the scores
 //   attend eval aer  --hyp FILE --gold FILE [--tagged FILE] [--json]    alignment error rate (Pharaoh files)
 // Each subcommand is added by add_eval_subcommands(); a new way to evaluate (a trained model on a split, say)
 // is one more add_eval_* function listed there, or options on `eval` itself handled in the command's action.
@@ -68,7 +69,20 @@ PairedBleu paired_bleu(const BleuCli& c, const std::vector<std::string>& hyps,
                             opt)};
 }
 
+struct BleuConfidence {
+  eval::ScoreEstimate bleu, chrf;
+};
+
+BleuConfidence bleu_confidence(const BleuCli& c, const std::vector<std::string>& hyps,
+                               const std::vector<std::vector<std::string>>& ref_streams) {
+  return {eval::bootstrap_estimate(eval::bleu_items(eval::sentence_bleu_stats_all(hyps, ref_streams)),
+                                   eval::bleu_from_sums, c.paired.samples, c.paired.seed),
+          eval::bootstrap_estimate(eval::chrf_items(eval::sentence_chrf_stats_all(hyps, ref_streams)),
+                                   eval::chrf_from_sums, c.paired.samples, c.paired.seed)};
+}
+
 int run_eval_bleu(const BleuCli& c) {
+  check_paired_options(c.paired);
   const std::vector<std::string> hyps = eval::read_lines(c.hyp, "hypothesis file");
   std::vector<std::vector<std::string>> ref_streams;
   for (const std::string& path : c.refs) {
@@ -88,6 +102,8 @@ int run_eval_bleu(const BleuCli& c) {
   const eval::ChrfResult chrf = eval::corpus_chrf(hyps, ref_streams);
   std::optional<PairedBleu> paired;  // before any output: a bad baseline file leaves one line, the error
   if (!c.paired.baseline.empty()) paired = paired_bleu(c, hyps, ref_streams);
+  std::optional<BleuConfidence> confidence;
+  if (c.paired.confidence) confidence = bleu_confidence(c, hyps, ref_streams);
   if (c.json) {
     nlohmann::ordered_json j;
     j["bleu"] = bleu.bleu;
@@ -107,6 +123,12 @@ int run_eval_bleu(const BleuCli& c) {
       add_paired_metric(p, "chrf", paired->chrf);
       j["paired"] = p;
     }
+    if (confidence) {
+      nlohmann::ordered_json conf = confidence_header(c.paired);
+      add_confidence_metric(conf, "bleu", confidence->bleu);
+      add_confidence_metric(conf, "chrf", confidence->chrf);
+      j["confidence"] = conf;
+    }
     print_json(j);
   } else {
     std::printf("%s chrF2 = %.2f (%zu sentences, %zu reference%s)\n", bleu.to_string().c_str(), chrf.chrf,
@@ -115,6 +137,11 @@ int run_eval_bleu(const BleuCli& c) {
       print_paired_header(c.paired, paired->bleu);
       print_paired_metric("BLEU", paired->bleu);
       print_paired_metric("chrF2", paired->chrf);
+    }
+    if (confidence) {
+      print_confidence_header(c.paired);
+      print_confidence_metric("BLEU", confidence->bleu);
+      print_confidence_metric("chrF2", confidence->chrf);
     }
   }
   return 0;
@@ -162,11 +189,18 @@ PairedPer paired_per(const PerCli& c, const G2pReferences& refs, const std::vect
 }
 
 int run_eval_per(const PerCli& c) {
+  check_paired_options(c.paired);
   const G2pReferences refs = read_g2p_references(c.ref);
   const std::vector<eval::G2pScore> words = score_g2p_file(c.hyp, refs);
   const eval::G2pScore s = sum_words(words);
   std::optional<PairedPer> paired;  // before any output: a bad baseline file leaves one line, the error
   if (!c.paired.baseline.empty()) paired = paired_per(c, refs, words);
+  std::optional<std::pair<eval::ScoreEstimate, eval::ScoreEstimate>> confidence;  // PER, WER
+  if (c.paired.confidence) {
+    const eval::ItemStats items = eval::g2p_items(words);
+    confidence.emplace(eval::bootstrap_estimate(items, eval::per_from_sums, c.paired.samples, c.paired.seed),
+                       eval::bootstrap_estimate(items, eval::wer_from_sums, c.paired.samples, c.paired.seed));
+  }
   if (c.json) {
     nlohmann::ordered_json j;
     put_g2p_score(j, s);
@@ -178,6 +212,12 @@ int run_eval_per(const PerCli& c) {
                       {"only_system_right", paired->mcnemar.only_system_right},
                       {"p", paired->mcnemar.p_value}};
       j["paired"] = p;
+    }
+    if (confidence) {
+      nlohmann::ordered_json conf = confidence_header(c.paired);
+      add_confidence_metric(conf, "per", confidence->first);
+      add_confidence_metric(conf, "wer", confidence->second);
+      j["confidence"] = conf;
     }
     print_json(j);
   } else {
@@ -192,6 +232,11 @@ int run_eval_per(const PerCli& c) {
                   static_cast<long long>(paired->mcnemar.only_baseline_right),
                   static_cast<long long>(paired->mcnemar.only_system_right),
                   format_p_value(paired->mcnemar.p_value).c_str());
+    }
+    if (confidence) {
+      print_confidence_header(c.paired);
+      print_confidence_metric("PER", confidence->first);
+      print_confidence_metric("WER", confidence->second);
     }
   }
   return 0;

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "base/error.h"
+
 namespace attend::app {
 
 void add_paired_options(CLI::App& sub, PairedCli& p) {
@@ -13,10 +15,38 @@ void add_paired_options(CLI::App& sub, PairedCli& p) {
                  "with --baseline: bs = paired bootstrap resampling (default), ar = approximate randomisation")
       ->check(CLI::IsMember({"bs", "ar"}))
       ->needs(baseline);
-  sub.add_option("--samples", p.samples, "bootstrap draws or randomisation shuffles (default 1000 for bs, 10000 for ar)")
-      ->check(CLI::Range(1, 1000000))
-      ->needs(baseline);
-  sub.add_option("--seed", p.seed, "random seed of the draws (default 12345, as sacreBLEU's)")->needs(baseline);
+  sub.add_flag("--confidence", p.confidence,
+               "each score's bootstrap mean and 95% interval (1000 draws), as sacreBLEU's --confidence");
+  p.samples_option =
+      sub.add_option("--samples", p.samples, "bootstrap draws or randomisation shuffles (default 1000 for bs, 10000 for ar)")
+          ->check(CLI::Range(1, 1000000));
+  p.seed_option = sub.add_option("--seed", p.seed, "random seed of the draws (default 12345, as sacreBLEU's)");
+}
+
+void check_paired_options(const PairedCli& p) {
+  const bool sampling = (p.samples_option && p.samples_option->count()) || (p.seed_option && p.seed_option->count());
+  ATTEND_CHECK(!sampling || !p.baseline.empty() || p.confidence,
+               "eval: --samples and --seed set the draws of --baseline or --confidence; give one of those");
+}
+
+nlohmann::ordered_json confidence_header(const PairedCli& p) {
+  nlohmann::ordered_json j;
+  j["samples"] = p.samples ? p.samples : 1000;
+  j["seed"] = p.seed;
+  return j;
+}
+
+void add_confidence_metric(nlohmann::ordered_json& confidence, const char* metric, const eval::ScoreEstimate& e) {
+  confidence[metric] = {{"score", e.score}, {"mean", e.mean}, {"ci", e.ci}};
+}
+
+void print_confidence_header(const PairedCli& p) {
+  std::printf("bootstrap confidence (%d draws, seed %llu):\n", p.samples ? p.samples : 1000,
+              static_cast<unsigned long long>(p.seed));
+}
+
+void print_confidence_metric(const char* metric, const eval::ScoreEstimate& e) {
+  std::printf("  %-5s %.2f (mean %.2f +- %.2f, 95%% bootstrap interval)\n", metric, e.score, e.mean, e.ci);
 }
 
 eval::PairedTestOptions paired_test_options(const PairedCli& p) {

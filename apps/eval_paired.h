@@ -14,13 +14,24 @@ namespace attend::app {
 struct PairedCli {
   std::string baseline;  // empty: no test
   std::string test = "bs";
+  bool confidence = false;  // each score's bootstrap mean and 95% interval
   int samples = 0;
   uint64_t seed = 12345;
+  const CLI::Option* samples_option = nullptr;
+  const CLI::Option* seed_option = nullptr;
 };
 
-// --baseline, --paired, --samples, --seed on a scoring subcommand.
+// --baseline, --paired, --confidence, --samples, --seed on a scoring subcommand.
 void add_paired_options(CLI::App& sub, PairedCli& p);
+// --samples and --seed mean nothing without --baseline or --confidence: an error says so.
+void check_paired_options(const PairedCli& p);
 eval::PairedTestOptions paired_test_options(const PairedCli& p);
+
+// --confidence: {"samples", "seed", metric: {"score", "mean", "ci"}, ...} and "BLEU 24.72 (mean 24.70 +- 0.71)".
+nlohmann::ordered_json confidence_header(const PairedCli& p);
+void add_confidence_metric(nlohmann::ordered_json& confidence, const char* metric, const eval::ScoreEstimate& e);
+void print_confidence_header(const PairedCli& p);
+void print_confidence_metric(const char* metric, const eval::ScoreEstimate& e);
 
 // {"test", "samples", "seed", "baseline"}: the header of the JSON "paired" object; each metric is then added
 // by add_paired_metric.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <random>
 
 #include "base/error.h"
@@ -28,22 +29,23 @@ std::vector<double> total(const ItemStats& s) {
   return sum;
 }
 
-// Both systems scored on the same `draws` bootstrap resamples of the items.
-void bootstrap_scores(const ItemStats& a, const ItemStats& b, const CorpusScore& score, int draws,
-                      std::mt19937_64& gen, std::vector<double>* a_scores, std::vector<double>* b_scores) {
-  const size_t n = a.items();
-  std::vector<double> sum_a(a.width), sum_b(b.width);
+// Each system scored on the same `draws` bootstrap resamples of the items (all systems have the same items).
+std::vector<std::vector<double>> bootstrap_scores(std::initializer_list<const ItemStats*> systems,
+                                                  const CorpusScore& score, int draws, std::mt19937_64& gen) {
+  const size_t n = (*systems.begin())->items();
+  std::vector<std::vector<double>> scores(systems.size()), sums(systems.size());
+  std::vector<size_t> picked(n);
   for (int d = 0; d < draws; ++d) {
-    std::fill(sum_a.begin(), sum_a.end(), 0.0);
-    std::fill(sum_b.begin(), sum_b.end(), 0.0);
-    for (size_t k = 0; k < n; ++k) {
-      const size_t i = below(gen, n);
-      add_row(sum_a, a, i);
-      add_row(sum_b, b, i);
+    for (size_t& i : picked) i = below(gen, n);
+    size_t k = 0;
+    for (const ItemStats* s : systems) {
+      sums[k].assign(s->width, 0.0);
+      for (size_t i : picked) add_row(sums[k], *s, i);
+      scores[k].push_back(score(sums[k]));
+      ++k;
     }
-    a_scores->push_back(score(sum_a));
-    b_scores->push_back(score(sum_b));
   }
+  return scores;
 }
 
 // The plus-one smoothed share of `stats` at or above `observed`. The small tolerance keeps a tie a tie when
@@ -91,8 +93,10 @@ PairedTestResult paired_test(const ItemStats& baseline, const ItemStats& system,
   const double score_a = score(total_a), score_b = score(total_b);
   const double observed = std::abs(score_b - score_a);
   std::mt19937_64 gen(opt.seed);
-  std::vector<double> draws_a, draws_b;
-  bootstrap_scores(baseline, system, score, bootstrap ? r.samples : kBootstrapDraws, gen, &draws_a, &draws_b);
+  std::vector<std::vector<double>> draws =
+      bootstrap_scores({&baseline, &system}, score, bootstrap ? r.samples : kBootstrapDraws, gen);
+  std::vector<double>& draws_a = draws[0];
+  std::vector<double>& draws_b = draws[1];
   std::vector<double> stats;
   if (bootstrap) {
     // Under the null hypothesis the difference is centred on zero: shift the draws' differences there.
@@ -134,6 +138,14 @@ PairedTestResult paired_test(const ItemStats& baseline, const ItemStats& system,
   r.baseline = percentile_estimate(score_a, std::move(draws_a));
   r.system = percentile_estimate(score_b, std::move(draws_b));
   return r;
+}
+
+ScoreEstimate bootstrap_estimate(const ItemStats& items, const CorpusScore& score, int samples, uint64_t seed) {
+  ATTEND_CHECK(items.width > 0 && items.items() > 0, "bootstrap: no items to draw from");
+  ATTEND_CHECK(samples >= 0, "bootstrap: samples must be 0 (the default) or more, got {}", samples);
+  std::mt19937_64 gen(seed);
+  std::vector<std::vector<double>> draws = bootstrap_scores({&items}, score, samples ? samples : kBootstrapDraws, gen);
+  return percentile_estimate(score(total(items)), std::move(draws[0]));
 }
 
 McNemarResult mcnemar_exact(std::span<const uint8_t> baseline_right, std::span<const uint8_t> system_right) {

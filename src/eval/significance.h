@@ -45,6 +45,11 @@ struct ScoreEstimate {
 // sorted, from draw n/40 to draw n - n/40 - 1.
 ScoreEstimate percentile_estimate(double score, std::vector<double> draws);
 
+// One system's score with the mean and 95% interval of `samples` bootstrap draws (0 = 1,000), as sacreBLEU's
+// --confidence gives; the draws are those paired_test's bootstrap makes for the same seed.
+ScoreEstimate bootstrap_estimate(const ItemStats& items, const CorpusScore& score, int samples = 0,
+                                 uint64_t seed = 12345);
+
 enum class PairedTestKind { kBootstrap, kRandomization };
 
 struct PairedTestOptions {

@@ -108,6 +108,22 @@ TEST(CliEvalPaired, BleuAgainstItselfIsNotSignificant) {
   }
 }
 
+TEST(CliEvalPaired, ConfidenceGivesEachScoresBootstrapInterval) {
+  TempDir tmp;
+  write_g2p_files(tmp);
+  const std::string per = "eval per --ref " + tmp.file("ref.tsv") + " --hyp " + tmp.file("base.tsv");
+  const nlohmann::json c = parse_json(run_cli(per + " --confidence --samples 400 --json")).at("confidence");
+  EXPECT_EQ(c.at("samples").get<int>(), 400);
+  EXPECT_NEAR(c.at("wer").at("score").get<double>(), 200.0 / 3, 1e-9);
+  // Three words, two wrong: the draws' WER takes the values 0, 33, 67, 100; the interval spans most of them.
+  EXPECT_GT(c.at("wer").at("ci").get<double>(), 30.0);
+  EXPECT_NEAR(c.at("wer").at("mean").get<double>(), 200.0 / 3, 6.0);
+  const CliResult text = run_cli(per + " --confidence");
+  EXPECT_NE(text.out.find("bootstrap confidence (1000 draws, seed 12345):"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("WER   66.67 (mean "), std::string::npos) << text.out;
+  expect_one_line_error(run_cli(per + " --seed 3"), "--samples and --seed set the draws of --baseline or --confidence");
+}
+
 TEST(CliEvalPaired, BadFilesGiveOneLine) {
   TempDir tmp;
   write_g2p_files(tmp);

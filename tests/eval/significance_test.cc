@@ -175,6 +175,19 @@ TEST(PairedTest, TheSeedFixesTheDrawsAndTheDefaultsAreSacrebleus) {
   EXPECT_NE(one.system.mean, other.system.mean);
 }
 
+TEST(BootstrapEstimate, IsThePairedBootstrapsEstimateOfTheSameSystem) {
+  // One system drawn alone with a seed gets the very draws the paired bootstrap gives it with that seed.
+  const auto [base, sys] = paired_outcomes(300, 500, 40, 70, 18);
+  const ItemStats a = accuracy_items(base), b = accuracy_items(sys);
+  const ScoreEstimate alone = bootstrap_estimate(b, accuracy, 700, 19);
+  const PairedTestResult paired = paired_test(a, b, accuracy, {PairedTestKind::kBootstrap, 700, 19});
+  EXPECT_DOUBLE_EQ(alone.score, paired.system.score);
+  EXPECT_DOUBLE_EQ(alone.mean, paired.system.mean);
+  EXPECT_DOUBLE_EQ(alone.ci, paired.system.ci);
+  EXPECT_DOUBLE_EQ(alone.score, 100.0 * 370 / 910);
+  expect_error_containing([] { bootstrap_estimate(ItemStats{2, {}}, accuracy); }, "no items");
+}
+
 TEST(PairedTest, RejectsMismatchedOrEmptyStatistics) {
   const ItemStats two = accuracy_items({1, 0}), three = accuracy_items({1, 0, 1});
   expect_error_containing([&] { paired_test(two, three, accuracy, {}); }, "the baseline has 2 items but the system has 3");
