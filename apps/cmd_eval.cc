@@ -388,6 +388,9 @@ void add_model_eval_options(CLI::App& cmd, ModelEvalCli& c) {
                  "which links --alignment-out writes: target_argmax (default: each target word's best source word), "
                  "source_argmax, intersection or union of the two")
       ->check(CLI::IsMember({"target_argmax", "source_argmax", "intersection", "union"}));
+  cmd.add_flag_callback(
+      "--confidence", [&c] { c.opt.confidence_draws = 1000; },
+      "also each score's bootstrap mean and 95% interval over 1000 draws of the scored sentences (seed 12345)");
   cmd.add_flag("--latest", c.latest, "use the latest checkpoint (its weight average, if the run keeps one) instead of the best dev weights");
   cmd.add_flag("--json", c.json, "print one JSON line");
 }

@@ -36,10 +36,6 @@ nlohmann::ordered_json confidence_header(const PairedCli& p) {
   return j;
 }
 
-void add_confidence_metric(nlohmann::ordered_json& confidence, const char* metric, const eval::ScoreEstimate& e) {
-  confidence[metric] = {{"score", e.score}, {"mean", e.mean}, {"ci", e.ci}};
-}
-
 void print_confidence_header(const PairedCli& p) {
   std::printf("bootstrap confidence (%d draws, seed %llu):\n", p.samples ? p.samples : 1000,
               static_cast<unsigned long long>(p.seed));

@@ -29,7 +29,10 @@ eval::PairedTestOptions paired_test_options(const PairedCli& p);
 
 // --confidence: {"samples", "seed", metric: {"score", "mean", "ci"}, ...} and "BLEU 24.72 (mean 24.70 +- 0.71)".
 nlohmann::ordered_json confidence_header(const PairedCli& p);
-void add_confidence_metric(nlohmann::ordered_json& confidence, const char* metric, const eval::ScoreEstimate& e);
+template <class Json>
+void add_confidence_metric(Json& confidence, const char* metric, const eval::ScoreEstimate& e) {
+  confidence[metric] = {{"score", e.score}, {"mean", e.mean}, {"ci", e.ci}};
+}
 void print_confidence_header(const PairedCli& p);
 void print_confidence_metric(const char* metric, const eval::ScoreEstimate& e);
 

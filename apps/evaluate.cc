@@ -10,6 +10,8 @@
 #include "data/parallel_corpus.h"
 #include "data/text_file.h"
 #include "eval/aer.h"
+#include "eval/paired_metrics.h"
+#include "eval_paired.h"
 #include "g2p_files.h"
 #include "gold_alignment.h"
 #include "eval/bleu.h"
@@ -21,6 +23,8 @@ namespace attend::app {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr uint64_t kConfidenceSeed = 12345;  // sacreBLEU's default seed
 
 void write_lines(const std::string& path, const std::vector<std::string>& lines) {
   std::string text;
@@ -49,13 +53,21 @@ nlohmann::json score_g2p(LoadedModel& m, const data::ParallelLines& lines, const
   *scored = words.size();
   const auto out = translate_lines(m, words, opt.translate);
   eval::G2pScorer scorer;
+  std::vector<eval::G2pScore> scores;
   for (size_t w = 0; w < words.size(); ++w) {
     const std::string& hyp = out[w].empty() ? std::string() : out[w][0].text;
-    scorer.add(data::split_whitespace(hyp), refs[w]);
+    scores.push_back(eval::score_g2p_word(data::split_whitespace(hyp), refs[w]));
+    scorer.add(scores.back());
     if (hyp_lines) hyp_lines->push_back(words[w] + "\t" + hyp);
   }
   nlohmann::json j;
   put_g2p_score(j, scorer.result());
+  if (opt.confidence_draws > 0) {
+    const eval::ItemStats items = eval::g2p_items(scores);
+    nlohmann::json& c = j["confidence"] = {{"samples", opt.confidence_draws}, {"seed", kConfidenceSeed}};
+    add_confidence_metric(c, "per", eval::bootstrap_estimate(items, eval::per_from_sums, opt.confidence_draws, kConfidenceSeed));
+    add_confidence_metric(c, "wer", eval::bootstrap_estimate(items, eval::wer_from_sums, opt.confidence_draws, kConfidenceSeed));
+  }
   return j;
 }
 
@@ -161,6 +173,16 @@ nlohmann::json score_translation(LoadedModel& m, const data::ParallelLines& line
   for (const auto& b : eval::bleu_by_length_bucket(hyps, refs, src_words, edges))
     buckets.push_back({{"source_words", b.range()}, {"sentences", b.count}, {"bleu", b.bleu}});
   j["bleu_by_length"] = buckets;
+  if (opt.confidence_draws > 0) {
+    const std::vector<std::vector<std::string>> streams{refs};
+    nlohmann::json& c = j["confidence"] = {{"samples", opt.confidence_draws}, {"seed", kConfidenceSeed}};
+    add_confidence_metric(c, "bleu",
+                          eval::bootstrap_estimate(eval::bleu_items(eval::sentence_bleu_stats_all(hyps, streams)),
+                                                   eval::bleu_from_sums, opt.confidence_draws, kConfidenceSeed));
+    add_confidence_metric(c, "chrf",
+                          eval::bootstrap_estimate(eval::chrf_items(eval::sentence_chrf_stats_all(hyps, streams)),
+                                                   eval::chrf_from_sums, opt.confidence_draws, kConfidenceSeed));
+  }
   if (with_alignments) {
     const std::vector<eval::Alignment> all_gold = read_model_gold(m.config, gold_path.string());
     ATTEND_CHECK(all_gold.size() == lines.src.size(), "eval: {} has {} lines but the split has {} sentences",

@@ -24,6 +24,9 @@ struct EvalOptions {
   // Which reading of the word-level matrix alignment_out holds: target_argmax (each target word's best source
   // word; the one scored as "aer"), source_argmax, intersection or union.
   std::string alignment_reading = "target_argmax";
+  // > 0: also each score's bootstrap mean and 95% interval over this many draws of the scored sentences
+  // (words), seed 12345 — "confidence": {"samples", "seed", "wer"|"bleu"...: {"score", "mean", "ci"}}.
+  int confidence_draws = 0;
 };
 
 // Returns the metrics as a JSON object: {"split", "sentences", "per", "wer"} or {"split", "sentences", "bleu",

@@ -425,6 +425,13 @@ TEST(CliSeq2SeqEval, G2pScoresMatchACountOfTranslateOutput) {
               1e-9);
   EXPECT_GT(word_errors, 0u);  // a half-trained model: the comparison is not between two zeros
   EXPECT_LT(word_errors, words.size());
+  const CliResult c = run_cli("eval --model " + run.string() + " --split test --beam 3 --json --confidence");
+  ASSERT_EQ(c.exit_code, 0) << c.all();
+  const json conf = json::parse(c.out).at("confidence");
+  EXPECT_DOUBLE_EQ(conf.at("wer").at("score").get<double>(), j["wer"].get<double>());
+  EXPECT_DOUBLE_EQ(conf.at("per").at("score").get<double>(), j["per"].get<double>());
+  EXPECT_GT(conf.at("wer").at("ci").get<double>(), 0.0);
+  EXPECT_LT(conf.at("wer").at("ci").get<double>(), 50.0);
 }
 
 TEST(CliSeq2SeqEval, TranslationScoresMatchEvalBleuAndAer) {
@@ -460,6 +467,19 @@ TEST(CliSeq2SeqEval, TranslationScoresMatchEvalBleuAndAer) {
   EXPECT_GT(j["bleu"].get<double>(), 5.0) << "a trained model: the comparison is not between two zeros";
   EXPECT_NEAR(j["bleu"].get<double>(), bj["bleu"].get<double>(), 1e-9);
   EXPECT_NEAR(j["chrf"].get<double>(), bj["chrf"].get<double>(), 1e-9);
+  // --confidence: the same sentences' statistics and the same draws as eval bleu --confidence on the output.
+  const CliResult ec = run_cli("eval --model " + run.string() + " --split test --beam 2 --json --confidence");
+  const CliResult bc = run_cli("eval bleu --json --confidence --hyp " + (tmp.path() / "hyp.en").string() + " --ref " +
+                               (data / "test.en").string());
+  ASSERT_EQ(ec.exit_code, 0) << ec.all();
+  ASSERT_EQ(bc.exit_code, 0) << bc.all();
+  const json jc = json::parse(ec.out).at("confidence"), bjc = json::parse(bc.out).at("confidence");
+  EXPECT_EQ(jc.at("samples"), 1000);
+  for (const char* metric : {"bleu", "chrf"})
+    for (const char* field : {"score", "mean", "ci"})
+      EXPECT_NEAR(jc.at(metric).at(field).get<double>(), bjc.at(metric).at(field).get<double>(), 1e-9)
+          << metric << " " << field;
+  if (j["chrf"].get<double>() < 100.0) EXPECT_GT(jc.at("chrf").at("ci").get<double>(), 0.0);  // draws that differ
 
   // AER: eval aligns the references by teacher forcing (the gold indexes reference words); the links it wrote
   // (--alignment-out), scored by attend eval aer with and without the tagged-word filter, give its numbers.
