@@ -76,9 +76,9 @@ struct BleuConfidence {
 BleuConfidence bleu_confidence(const BleuCli& c, const std::vector<std::string>& hyps,
                                const std::vector<std::vector<std::string>>& ref_streams) {
   return {eval::bootstrap_estimate(eval::bleu_items(eval::sentence_bleu_stats_all(hyps, ref_streams)),
-                                   eval::bleu_from_sums, c.paired.samples, c.paired.seed),
+                                   eval::bleu_from_sums, confidence_draws(c.paired), c.paired.seed),
           eval::bootstrap_estimate(eval::chrf_items(eval::sentence_chrf_stats_all(hyps, ref_streams)),
-                                   eval::chrf_from_sums, c.paired.samples, c.paired.seed)};
+                                   eval::chrf_from_sums, confidence_draws(c.paired), c.paired.seed)};
 }
 
 int run_eval_bleu(const BleuCli& c) {
@@ -198,8 +198,8 @@ int run_eval_per(const PerCli& c) {
   std::optional<std::pair<eval::ScoreEstimate, eval::ScoreEstimate>> confidence;  // PER, WER
   if (c.paired.confidence) {
     const eval::ItemStats items = eval::g2p_items(words);
-    confidence.emplace(eval::bootstrap_estimate(items, eval::per_from_sums, c.paired.samples, c.paired.seed),
-                       eval::bootstrap_estimate(items, eval::wer_from_sums, c.paired.samples, c.paired.seed));
+    confidence.emplace(eval::bootstrap_estimate(items, eval::per_from_sums, confidence_draws(c.paired), c.paired.seed),
+                       eval::bootstrap_estimate(items, eval::wer_from_sums, confidence_draws(c.paired), c.paired.seed));
   }
   if (c.json) {
     nlohmann::ordered_json j;
@@ -402,8 +402,15 @@ ATTEND_COMMAND("eval", "score a model on a split (--model DIR --split test), or 
                  cmd.require_subcommand(0, 1);
                  add_model_eval_options(cmd, *model);
                  add_eval_subcommands(cmd, chosen);
-                 return [chosen, model]() -> int {
-                   if (*chosen) return (*chosen)();
+                 return [chosen, model, &cmd]() -> int {
+                   if (*chosen) {
+                     for (const CLI::Option* o : cmd.get_options())
+                       ATTEND_CHECK(o->count() == 0 || o->get_name() == "--help",
+                                    "eval: {} is an option of eval --model; give bleu, per and aer their options "
+                                    "after the subcommand's name",
+                                    o->get_name());
+                     return (*chosen)();
+                   }
                    ATTEND_CHECK(!model->model_dir.empty(),
                                 "eval: say what to score: attend eval --model DIR --split test, or attend eval "
                                 "bleu|per|aer (see attend eval --help)");

@@ -164,6 +164,9 @@ int run_g2p_baseline(const G2pBaselineCli& c) {
   } else {
     std::printf("joint-sequence %d-gram over %zu graphones, trained on %zu pronunciations (%zu unalignable) in %.1f s\n",
                 c.opt.order, st.graphones, st.entries, st.unalignable, train_seconds);
+    if (c.opt.realign > 0)
+      std::printf("re-cut %d times along the n-gram model; the last round changed %zu cuts\n", c.opt.realign,
+                  st.realigned);
     std::printf("%s: %lld words, PER %.2f%%  WER %.2f%%  (%.1f s)\n", c.split.c_str(),
                 static_cast<long long>(s.words), s.per, s.wer, decode_seconds);
   }

@@ -18,8 +18,8 @@ void add_paired_options(CLI::App& sub, PairedCli& p) {
   sub.add_flag("--confidence", p.confidence,
                "each score's bootstrap mean and 95% interval (1000 draws), as sacreBLEU's --confidence");
   p.samples_option =
-      sub.add_option("--samples", p.samples, "bootstrap draws or randomisation shuffles (default 1000 for bs, 10000 for ar)")
-          ->check(CLI::Range(1, 1000000));
+      sub.add_option("--samples", p.samples, "bootstrap draws or randomisation shuffles (default 1000 for bs, 10000 for ar; with ar, --confidence still draws 1000)")
+          ->check(CLI::Range(40, 1000000));  // a 95% interval needs at least 40 draws
   p.seed_option = sub.add_option("--seed", p.seed, "random seed of the draws (default 12345, as sacreBLEU's)");
 }
 
@@ -29,15 +29,17 @@ void check_paired_options(const PairedCli& p) {
                "eval: --samples and --seed set the draws of --baseline or --confidence; give one of those");
 }
 
+int confidence_draws(const PairedCli& p) { return p.test == "ar" || p.samples == 0 ? 1000 : p.samples; }
+
 nlohmann::ordered_json confidence_header(const PairedCli& p) {
   nlohmann::ordered_json j;
-  j["samples"] = p.samples ? p.samples : 1000;
+  j["samples"] = confidence_draws(p);
   j["seed"] = p.seed;
   return j;
 }
 
 void print_confidence_header(const PairedCli& p) {
-  std::printf("bootstrap confidence (%d draws, seed %llu):\n", p.samples ? p.samples : 1000,
+  std::printf("bootstrap confidence (%d draws, seed %llu):\n", confidence_draws(p),
               static_cast<unsigned long long>(p.seed));
 }
 

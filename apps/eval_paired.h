@@ -27,6 +27,8 @@ void add_paired_options(CLI::App& sub, PairedCli& p);
 void check_paired_options(const PairedCli& p);
 eval::PairedTestOptions paired_test_options(const PairedCli& p);
 
+// The bootstrap draws of --confidence: --samples, except with --paired ar (shuffles) where it is 1,000.
+int confidence_draws(const PairedCli& p);
 // --confidence: {"samples", "seed", metric: {"score", "mean", "ci"}, ...} and "BLEU 24.72 (mean 24.70 +- 0.71)".
 nlohmann::ordered_json confidence_header(const PairedCli& p);
 template <class Json>

@@ -27,7 +27,9 @@ JointSequenceG2p::JointSequenceG2p(std::span<const LetterPhoneEntry> train, cons
     for (size_t k = 0; k < train.size(); ++k) {
       if (segmentations_[k].empty()) continue;
       next[k] = best_segmentation(train[k]);
-      if (next[k].empty()) next[k] = segmentations_[k];  // beam lost every path: keep the old cut
+      // The old cut is always a way through (its graphones all have LM tokens, and a reached point keeps at
+      // least one hypothesis), so this only guards the invariant.
+      if (next[k].empty()) next[k] = segmentations_[k];
       stats_.realigned += next[k] != segmentations_[k];
     }
     segmentations_ = std::move(next);

@@ -19,7 +19,7 @@ namespace attend::eval {
 struct JointSequenceOptions {
   GraphoneOptions graphones;
   int order = 8;    // n-gram order over graphones
-  int beam = 64;    // hypotheses kept per letter position
+  int beam = 64;    // hypotheses kept per letter position (per lattice point when re-cutting)
   // Viterbi re-segmentations: cut each training entry again along its most probable graphone sequence
   // under the n-gram model (not the aligner's unigram), then retrain the model on the new cuts. Sequitur
   // re-estimates the segmentation with its full model (by EM); 0 keeps the aligner's cuts, as
@@ -31,7 +31,7 @@ struct JointSequenceStats {
   size_t entries = 0;       // training pronunciations
   size_t unalignable = 0;   // of those, left out: no segmentation into graphones fits
   size_t graphones = 0;     // distinct graphones in the training segmentations
-  size_t realigned = 0;     // entries the last re-segmentation cut differently (0 without realign)
+  size_t realigned = 0;     // entries the last round cut differently from the round before (0 without realign)
   std::vector<int64_t> ngrams;  // distinct n-grams per order
 };
 

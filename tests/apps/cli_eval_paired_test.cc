@@ -122,6 +122,11 @@ TEST(CliEvalPaired, ConfidenceGivesEachScoresBootstrapInterval) {
   EXPECT_NE(text.out.find("bootstrap confidence (1000 draws, seed 12345):"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("WER   66.67 (mean "), std::string::npos) << text.out;
   expect_one_line_error(run_cli(per + " --seed 3"), "--samples and --seed set the draws of --baseline or --confidence");
+  // An option of eval --model placed before the subcommand would be ignored: it is an error.
+  expect_one_line_error(run_cli("eval --confidence per --ref " + tmp.file("ref.tsv") + " --hyp " + tmp.file("base.tsv")),
+                        "--confidence is an option of eval --model");
+  const CliResult few = run_cli(per + " --confidence --samples 39");
+  EXPECT_EQ(few.exit_code, 2) << few.all();  // fewer draws than a 95% interval needs
 }
 
 TEST(CliEvalPaired, BadFilesGiveOneLine) {

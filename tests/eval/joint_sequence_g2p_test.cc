@@ -157,18 +157,14 @@ double best_by_enumeration(const JointSequenceG2p& model, const LetterPhoneEntry
   return best;
 }
 
-TEST(JointSequenceG2p, RealignCutsEachEntryAlongTheModelsBestSegmentation) {
-  const std::vector<LetterPhoneEntry> train = draw(400, 21);
-  // With order 1 the re-cut uses the unigram model trained on the aligner's cuts, which is exactly the
-  // model of `before`. It scores a graphone by its probability alone, where the aligner's cut also charged
-  // longer graphones more, so some entries come out cut differently.
-  JointSequenceOptions unigram;
-  unigram.order = 1;
-  unigram.beam = 100000;  // no pruning: the search must find the enumeration's best
-  const JointSequenceG2p before(train, unigram);
-  JointSequenceOptions realign = unigram;
-  realign.realign = 1;
-  const JointSequenceG2p after(train, realign);
+// Re-cuts `train` once and checks every cut against enumeration under the model that made it: `before`, the
+// model at the cutting order (min(order, 2) in the first round) trained on the aligner's cuts.
+void check_recut(const std::vector<LetterPhoneEntry>& train, JointSequenceOptions opt) {
+  opt.realign = 0;
+  opt.order = std::min(opt.order, 2);
+  const JointSequenceG2p before(train, opt);
+  opt.realign = 1;
+  const JointSequenceG2p after(train, opt);
   size_t changed = 0;
   for (size_t k = 0; k < train.size(); ++k) {
     const std::vector<int32_t>& cut = after.training_segmentations()[k];
@@ -186,6 +182,25 @@ TEST(JointSequenceG2p, RealignCutsEachEntryAlongTheModelsBestSegmentation) {
   }
   EXPECT_EQ(after.stats().realigned, changed);
   EXPECT_GT(changed, 0u);  // so the search, not the kept cut, is what was checked
+}
+
+TEST(JointSequenceG2p, RealignCutsEachEntryAlongTheUnigramsBestSegmentation) {
+  // Order 1: the unigram scores a graphone by its probability alone, where the aligner's cut also charged
+  // longer graphones more, so some entries come out cut differently.
+  JointSequenceOptions unigram;
+  unigram.order = 1;
+  unigram.beam = 100000;  // no pruning: the search must find the enumeration's best
+  check_recut(draw(400, 21), unigram);
+}
+
+TEST(JointSequenceG2p, RealignCutsEachEntryAlongTheBigramsBestSegmentation) {
+  // Order 2: hypotheses at a lattice point are merged by the bigram's state (the last graphone); a one-round
+  // aligner leaves cuts the bigram disagrees with.
+  JointSequenceOptions bigram;
+  bigram.order = 2;
+  bigram.beam = 100000;
+  bigram.graphones.iterations = 1;
+  check_recut(draw(1500, 7), bigram);
 }
 
 }  // namespace realign_test
