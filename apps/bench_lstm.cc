@@ -92,8 +92,15 @@ int run_lstm_bench(const LstmBenchOptions& o) {
   j["repeat"] = o.repeat;
   j["fwd_ms"] = round3(fwd_s * 1e3);
   j["fwd_bwd_ms"] = round3(fwd_bwd_s * 1e3);
-  j["gflops_fwd"] = round3(flops_fwd / fwd_s / 1e9);
-  j["gflops_fwd_bwd"] = round3(3 * flops_fwd / fwd_bwd_s / 1e9);
+  // Rates to four significant digits: tiny sizes on a busy machine run at well under 0.001 GFLOP/s, which
+  // three decimals would print as 0.
+  auto significant4 = [](double v) {
+    if (!(v > 0) || !std::isfinite(v)) return v;
+    const double scale = std::pow(10.0, 3 - std::floor(std::log10(v)));
+    return std::round(v * scale) / scale;
+  };
+  j["gflops_fwd"] = significant4(flops_fwd / fwd_s / 1e9);
+  j["gflops_fwd_bwd"] = significant4(3 * flops_fwd / fwd_bwd_s / 1e9);
   if (o.json) {
     std::printf("%s\n", j.dump().c_str());
   } else {
