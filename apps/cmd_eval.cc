@@ -51,34 +51,39 @@ struct BleuCli {
   PairedCli paired;
 };
 
+// Each sentence's BLEU and chrF statistics: what the paired tests and --confidence draw from.
+struct BleuChrfItems {
+  eval::ItemStats bleu, chrf;
+};
+
+BleuChrfItems sentence_items(const std::vector<std::string>& hyps,
+                             const std::vector<std::vector<std::string>>& ref_streams) {
+  return {eval::bleu_items(eval::sentence_bleu_stats_all(hyps, ref_streams)),
+          eval::chrf_items(eval::sentence_chrf_stats_all(hyps, ref_streams))};
+}
+
 // --baseline: BLEU and chrF of both files compared on the same draws (sentences).
 struct PairedBleu {
   eval::PairedTestResult bleu, chrf;
 };
 
-PairedBleu paired_bleu(const BleuCli& c, const std::vector<std::string>& hyps,
+PairedBleu paired_bleu(const BleuCli& c, size_t hyp_lines, const BleuChrfItems& items,
                        const std::vector<std::vector<std::string>>& ref_streams) {
   const std::vector<std::string> base = eval::read_lines(c.paired.baseline, "baseline file");
-  check_same_lines("bleu", c.hyp, hyps.size(), c.paired.baseline, base.size());
+  check_same_lines("bleu", c.hyp, hyp_lines, c.paired.baseline, base.size());
+  const BleuChrfItems base_items = sentence_items(base, ref_streams);
   const eval::PairedTestOptions opt = paired_test_options(c.paired);
-  return {eval::paired_test(eval::bleu_items(eval::sentence_bleu_stats_all(base, ref_streams)),
-                            eval::bleu_items(eval::sentence_bleu_stats_all(hyps, ref_streams)), eval::bleu_from_sums,
-                            opt),
-          eval::paired_test(eval::chrf_items(eval::sentence_chrf_stats_all(base, ref_streams)),
-                            eval::chrf_items(eval::sentence_chrf_stats_all(hyps, ref_streams)), eval::chrf_from_sums,
-                            opt)};
+  return {eval::paired_test(base_items.bleu, items.bleu, eval::bleu_from_sums, opt),
+          eval::paired_test(base_items.chrf, items.chrf, eval::chrf_from_sums, opt)};
 }
 
 struct BleuConfidence {
   eval::ScoreEstimate bleu, chrf;
 };
 
-BleuConfidence bleu_confidence(const BleuCli& c, const std::vector<std::string>& hyps,
-                               const std::vector<std::vector<std::string>>& ref_streams) {
-  return {eval::bootstrap_estimate(eval::bleu_items(eval::sentence_bleu_stats_all(hyps, ref_streams)),
-                                   eval::bleu_from_sums, confidence_draws(c.paired), c.paired.seed),
-          eval::bootstrap_estimate(eval::chrf_items(eval::sentence_chrf_stats_all(hyps, ref_streams)),
-                                   eval::chrf_from_sums, confidence_draws(c.paired), c.paired.seed)};
+BleuConfidence bleu_confidence(const BleuCli& c, const BleuChrfItems& items) {
+  return {eval::bootstrap_estimate(items.bleu, eval::bleu_from_sums, confidence_draws(c.paired), c.paired.seed),
+          eval::bootstrap_estimate(items.chrf, eval::chrf_from_sums, confidence_draws(c.paired), c.paired.seed)};
 }
 
 int run_eval_bleu(const BleuCli& c) {
@@ -100,10 +105,12 @@ int run_eval_bleu(const BleuCli& c) {
   }
   const eval::BleuResult bleu = eval::corpus_bleu(hyps, ref_streams);
   const eval::ChrfResult chrf = eval::corpus_chrf(hyps, ref_streams);
+  std::optional<BleuChrfItems> items;  // the hypotheses' sentence statistics, taken once for both uses
+  if (!c.paired.baseline.empty() || c.paired.confidence) items = sentence_items(hyps, ref_streams);
   std::optional<PairedBleu> paired;  // before any output: a bad baseline file leaves one line, the error
-  if (!c.paired.baseline.empty()) paired = paired_bleu(c, hyps, ref_streams);
+  if (!c.paired.baseline.empty()) paired = paired_bleu(c, hyps.size(), *items, ref_streams);
   std::optional<BleuConfidence> confidence;
-  if (c.paired.confidence) confidence = bleu_confidence(c, hyps, ref_streams);
+  if (c.paired.confidence) confidence = bleu_confidence(c, *items);
   if (c.json) {
     nlohmann::ordered_json j;
     j["bleu"] = bleu.bleu;
