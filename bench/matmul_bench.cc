@@ -1,7 +1,8 @@
 // Google Benchmark: raw dnnl_sgemm vs attend::matmul (Tensor + autograd recording) at square sizes, and the
 // seq2seq output layer in float32 vs int8. Run: build/attend_bench --benchmark_filter=Matmul (as `attend bench matmul`),
 // --benchmark_filter=OutputLayer for the output layer, --benchmark_filter=DecoderWeightGradient for a decoder
-// weight gradient taken step by step or once over all steps.
+// weight gradient taken step by step or once over all steps, --benchmark_filter=RnnWeightGradient for the two
+// orientations of a recurrent weight gradient.
 #include <benchmark/benchmark.h>
 #include <dnnl.h>
 
@@ -10,6 +11,7 @@
 
 #include "autograd/ops/matmul.h"
 #include "autograd/tape.h"
+#include "kernels/weight_gradient.h"
 #include "tensor/rng.h"
 
 namespace {
@@ -97,6 +99,26 @@ void BM_DecoderWeightGradient(benchmark::State& state) {
                                                  benchmark::Counter::kIs1000);
 }
 
+// A recurrent layer's weight gradient, grad [N,K] += g^T a (g: [rows,N] gate gradients, a: [rows,K] inputs),
+// GRU 3 x 256 gates as in the seq2seq benchmark, through kernels::add_weight_gradient. Args: orientation
+// (0 = one product straight into grad; 1 = the transposed product into scratch, then added transposed), rows
+// (1,920 = the encoder's 30 steps x 64 sentences; 64 and 320 = one decoder step in training and in beam-5
+// decoding), K (input width: 256 for the encoder, 768 for the decoder's embedding + context).
+constexpr int64_t kRnnGates = 768;
+
+void BM_RnnWeightGradient(benchmark::State& state) {
+  const auto order = state.range(0) == 0 ? attend::kernels::WeightGradientOrder::kDirect
+                                         : attend::kernels::WeightGradientOrder::kTransposed;
+  const int64_t rows = state.range(1), K = state.range(2), N = kRnnGates;
+  std::vector<float> g(rows * N, 0.01f), a(rows * K, 0.02f), grad(N * K, 0.f);
+  for (auto _ : state) {
+    attend::kernels::add_weight_gradient<float>(g.data(), a.data(), rows, N, K, grad.data(), order);
+    benchmark::DoNotOptimize(grad.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * N * K, benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+
 void BM_AttendMatmulForward(benchmark::State& state) {
   const int64_t n = state.range(0);
   attend::Rng rng(1);
@@ -134,6 +156,7 @@ BENCHMARK(BM_RawSgemm)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 BENCHMARK(BM_OutputLayerSgemm)->UseRealTime();
 BENCHMARK(BM_OutputLayerU8S8S32)->UseRealTime();
 BENCHMARK(BM_DecoderWeightGradient)->Arg(kSteps)->Arg(1)->UseRealTime();
+BENCHMARK(BM_RnnWeightGradient)->ArgsProduct({{0, 1}, {64, 320, 1920}, {256, 768}})->UseRealTime();
 BENCHMARK(BM_AttendMatmulForward)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 BENCHMARK(BM_AttendMatmulForwardBackward)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 

@@ -30,6 +30,7 @@
 #include "kernels/gemm_bf16.h"
 #include "kernels/packed_gemm.h"
 #include "kernels/rnn_cell.h"
+#include "kernels/weight_gradient.h"
 
 namespace attend {
 
@@ -143,34 +144,6 @@ void add_column_sums(const T* m, int64_t rows, int64_t cols, T* dst) {
     }
     for (int64_t j = 0; j < n; ++j) dst[c0 + j] += acc[j];
   }
-}
-
-// grad [N,K] += g^T a for g: [rows,N], a: [rows,K]. Computed as its transpose (a^T g: [K,N]) into scratch,
-// then added transposed: oneDNN runs that orientation markedly faster when N >> K (measured 150 vs 115
-// GFLOP/s single-threaded for the 4H x I weight gradients of an LSTM with H = I = 512).
-// In mixed precision the product goes straight into grad (beta = 1): the bf16 matmul has no such orientation
-// penalty, and the scratch and the transposed add (~6% of a bf16 LSTM training step) go away.
-template <class T>
-void add_weight_gradient(const T* g, const T* a, int64_t rows, int64_t N, int64_t K, T* grad) {
-  if constexpr (std::is_same_v<T, float>) {
-    const kernels::GemmShape direct{true, false, N, K, rows, N, K, K};
-    if (kernels::gemm_routes_to_bf16(direct, a)) {
-      kernels::gemm(direct, 1.0f, g, a, 1.0f, grad);
-      return;
-    }
-  }
-  Tensor scratch = Tensor::empty({K, N}, dtype_of<T>());
-  T* gt = scratch.data<T>();
-  kernels::gemm({true, false, K, N, rows, K, N, N}, T(1), a, g, T(0), gt);
-  constexpr int64_t kTile = 32;
-  const int64_t tiles_n = (N + kTile - 1) / kTile, tiles_k = (K + kTile - 1) / kTile;
-#pragma omp parallel for schedule(static) if (N * K >= (1 << 16))
-  for (int64_t tn = 0; tn < tiles_n; ++tn)
-    for (int64_t tk = 0; tk < tiles_k; ++tk) {
-      const int64_t n1 = std::min(N, (tn + 1) * kTile), k1 = std::min(K, (tk + 1) * kTile);
-      for (int64_t n = tn * kTile; n < n1; ++n)
-        for (int64_t k = tk * kTile; k < k1; ++k) grad[n * K + k] += gt[k * N + n];
-    }
 }
 
 template <class T>
@@ -491,10 +464,10 @@ void run_backward(const RnnCall& c, const RnnSaved& s, const Tensor& out, const 
     kernels::gemm({false, false, TB, c.I, GH, GH, c.I, c.I}, T(1), dgx, c.w_ih_dense.data<T>(), T(1),
                   grad_buffer(c.x).template data<T>());
   if (c.w_ih.requires_grad())
-    add_weight_gradient<T>(dgx, c.x_dense.data<T>(), TB, GH, c.I, grad_buffer(c.w_ih).template data<T>());
+    kernels::add_weight_gradient<T>(dgx, c.x_dense.data<T>(), TB, GH, c.I, grad_buffer(c.w_ih).template data<T>());
   if (c.w_hh.requires_grad()) {
     const T* h_prev_block = hs + (c.reverse ? BH : 0);  // h_prev of every step, [T*B,H]
-    add_weight_gradient<T>(dgh, h_prev_block, TB, GH, H, grad_buffer(c.w_hh).template data<T>());
+    kernels::add_weight_gradient<T>(dgh, h_prev_block, TB, GH, H, grad_buffer(c.w_hh).template data<T>());
   }
   if (c.b_ih.defined() && c.b_ih.requires_grad())
     add_column_sums<T>(dgx, TB, GH, grad_buffer(c.b_ih).template data<T>());
