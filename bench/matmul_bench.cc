@@ -102,8 +102,8 @@ void BM_DecoderWeightGradient(benchmark::State& state) {
 // A recurrent layer's weight gradient, grad [N,K] += g^T a (g: [rows,N] gate gradients, a: [rows,K] inputs),
 // GRU 3 x 256 gates as in the seq2seq benchmark, through kernels::add_weight_gradient. Args: orientation
 // (0 = one product straight into grad; 1 = the transposed product into scratch, then added transposed), rows
-// (1,920 = the encoder's 30 steps x 64 sentences; 64 and 320 = one decoder step in training and in beam-5
-// decoding), K (input width: 256 for the encoder, 768 for the decoder's embedding + context).
+// (1,920 = the encoder's 30 steps x 64 sentences; 64 = one decoder step of the benchmark's batch, 320 = one step
+// of a five times larger batch), K (input width: 256 for the encoder, 768 for the decoder's embedding + context).
 constexpr int64_t kRnnGates = 768;
 
 void BM_RnnWeightGradient(benchmark::State& state) {
