@@ -2,6 +2,7 @@
 // backward. Rows run in parallel; float rows go through ATTEND_TARGET_CLONES entry points.
 #include "kernels/cross_entropy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -49,9 +50,13 @@ template <class T>
 }
 
 template <class T>
-[[gnu::always_inline]] inline void backward_row(const T* x, int64_t n, int64_t target, T eps, T lse, T c, T* dx) {
+[[gnu::always_inline]] inline void backward_row(const T* x, int64_t n, int64_t target, T eps, T lse, T c, bool overwrite,
+                                                T* dx) {
   const T uniform = eps / static_cast<T>(n);
-  for (int64_t j = 0; j < n; ++j) dx[j] += c * (vexp(x[j] - lse) - uniform);
+  if (overwrite)
+    for (int64_t j = 0; j < n; ++j) dx[j] = c * (vexp(x[j] - lse) - uniform);
+  else
+    for (int64_t j = 0; j < n; ++j) dx[j] += c * (vexp(x[j] - lse) - uniform);
   dx[target] -= c * (T(1) - eps);
 }
 
@@ -59,8 +64,8 @@ ATTEND_TARGET_CLONES float forward_row_f32(const float* x, int64_t n, int64_t ta
   return forward_row(x, n, target, eps, lse_out);
 }
 ATTEND_TARGET_CLONES void backward_row_f32(const float* x, int64_t n, int64_t target, float eps, float lse, float c,
-                                           float* dx) {
-  backward_row(x, n, target, eps, lse, c, dx);
+                                           bool overwrite, float* dx) {
+  backward_row(x, n, target, eps, lse, c, overwrite, dx);
 }
 
 }  // namespace
@@ -90,10 +95,13 @@ void cross_entropy_backward(const CrossEntropyShape& s, const T* logits, const I
   parallel_rows(s.rows, v * 10, [&](int64_t first, int64_t last) {
     for (int64_t r = first; r < last; ++r) {
       const int64_t t = static_cast<int64_t>(targets[r]);
-      if (t == s.ignore_index) continue;
+      if (t == s.ignore_index) {
+        if (s.overwrite) std::fill_n(dlogits + r * v, v, T(0));
+        continue;
+      }
       const T c = scale * dloss[r * dloss_stride];
-      if constexpr (sizeof(T) == 4) backward_row_f32(logits + r * v, v, t, eps, lse[r], c, dlogits + r * v);
-      else backward_row(logits + r * v, v, t, eps, lse[r], c, dlogits + r * v);
+      if constexpr (sizeof(T) == 4) backward_row_f32(logits + r * v, v, t, eps, lse[r], c, s.overwrite, dlogits + r * v);
+      else backward_row(logits + r * v, v, t, eps, lse[r], c, s.overwrite, dlogits + r * v);
     }
   });
 }

@@ -386,15 +386,15 @@ LossResult EncoderDecoder::loss(const data::SeqBatch& batch, double label_smooth
   const Tensor logits = output_logits(stack(features, 1), rng);      // [B, Tt, V]
   const Tensor targets = contiguous(transpose(batch.tgt_out, 0, 1));  // [B, Tt]
   LossResult r;
-  r.loss = cross_entropy(logits, targets, {.ignore_index = data::kPad, .label_smoothing = label_smoothing});
-
-  // Per-token log-likelihood without smoothing: perplexity, and the REINFORCE reward.
+  // The per-token log-likelihood without smoothing (perplexity, and the REINFORCE reward) comes from the
+  // same pass over the [B, Tt, V] logits.
+  Tensor nll;
+  r.loss = cross_entropy(logits, targets,
+                         {.ignore_index = data::kPad, .label_smoothing = label_smoothing, .token_nll = &nll});
   const Tensor token_mask = contiguous(transpose(batch.tgt_mask, 0, 1));  // [B, Tt]
   Tensor token_logp;
   {
     NoGradGuard no_grad;
-    // The fused kernel's per-token NLL: no [B, Tt, V] log-softmax is written just to pick one entry per row.
-    const Tensor nll = cross_entropy(logits.detach(), targets, {.ignore_index = data::kPad, .reduction = Reduction::None});
     token_logp = mul(neg(nll), token_mask);
   }
   const std::vector<float> logp = token_logp.to_vector<float>();

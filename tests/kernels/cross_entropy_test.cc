@@ -1,5 +1,5 @@
 // Cross-entropy kernels (float, fused, threaded) against the double reference twin: odd class counts,
-// label smoothing, ignored rows, extreme logits, and gradients that add.
+// label smoothing, ignored rows, extreme logits, and gradients that add or overwrite.
 #include "kernels/cross_entropy.h"
 
 #include <gtest/gtest.h>
@@ -13,8 +13,9 @@
 namespace attend::kernels {
 namespace {
 
-void check_against_ref(int64_t rows, int64_t classes, double eps, double scale_of_logits, Rng& rng) {
-  const CrossEntropyShape s{rows, classes, -1, eps};
+void check_against_ref(int64_t rows, int64_t classes, double eps, double scale_of_logits, Rng& rng,
+                       bool overwrite = false) {
+  const CrossEntropyShape s{rows, classes, -1, eps, overwrite};
   std::vector<float> x(static_cast<size_t>(rows * classes));
   for (auto& v : x) v = static_cast<float>(rng.uniform(-scale_of_logits, scale_of_logits));
   std::vector<int64_t> t(static_cast<size_t>(rows));
@@ -35,18 +36,27 @@ void check_against_ref(int64_t rows, int64_t classes, double eps, double scale_o
   cross_entropy_backward(s, x.data(), t.data(), lse.data(), dloss.data(), 1, 0.5f, dx.data());
   ref::cross_entropy_backward(s, xd.data(), t.data(), lsed.data(), dld.data(), 1, 0.5, dxd.data());
   for (size_t i = 0; i < dx.size(); ++i) ASSERT_NEAR(dx[i], dxd[i], 1e-5 * (1 + std::abs(dxd[i]))) << i;
+  if (!overwrite) return;
+  // the old contents are gone: ignored rows are zero, the rest sum to c * (1 - 1) = 0
+  for (int64_t r = 0; r < rows; ++r) {
+    double row_sum = 0;
+    for (int64_t j = 0; j < classes; ++j) row_sum += dx[static_cast<size_t>(r * classes + j)];
+    ASSERT_NEAR(row_sum, 0.0, 1e-4) << "row " << r;
+  }
 }
 
 TEST(CrossEntropyKernel, MatchesReferenceOnOddSizes) {
   Rng rng(91);
   for (int64_t classes : {1, 7, 63, 65, 1000})
     for (double eps : {0.0, 0.1})
-      for (int64_t rows : {1, 5}) check_against_ref(rows, classes, eps, 5.0, rng);
+      for (int64_t rows : {1, 5})
+        for (bool overwrite : {false, true}) check_against_ref(rows, classes, eps, 5.0, rng, overwrite);
 }
 
 TEST(CrossEntropyKernel, LargeThreadedInputMatchesReference) {
   Rng rng(92);
   check_against_ref(257, 1003, 0.1, 10.0, rng);
+  check_against_ref(257, 1003, 0.1, 10.0, rng, /*overwrite=*/true);
 }
 
 TEST(CrossEntropyKernel, ExtremeLogitsAreFinite) {

@@ -39,6 +39,16 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
       const I* tp = t.data<I>();
       for (int64_t r = 0; r < s.rows; ++r) count += static_cast<int64_t>(tp[r]) != options.ignore_index;
       kernels::cross_entropy_forward(s, x.data<T>(), tp, token_loss.data<T>(), lse.data<T>());
+      if (options.token_nll) {
+        *options.token_nll = Tensor::empty(targets.shape(), logits.dtype());
+        T* nll = options.token_nll->data<T>();
+        const T* xp = x.data<T>();
+        const T* lp = lse.data<T>();
+        for (int64_t r = 0; r < s.rows; ++r) {
+          const int64_t target = static_cast<int64_t>(tp[r]);
+          nll[r] = target == options.ignore_index ? T(0) : lp[r] - xp[r * classes + target];
+        }
+      }
     });
     if (options.reduction == Reduction::None) {
       y = token_loss;
@@ -63,10 +73,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
       Tensor g = y.grad();
       if (!g.defined()) return;
       const Tensor gd = g.is_contiguous() ? g : g.copy();
+      kernels::CrossEntropyShape sb = s;
+      Tensor& dlogits = grad_buffer_for_overwrite(logits, &sb.overwrite);  // fresh: written, not zeroed then added
       dispatch_float(logits.dtype(), "cross_entropy_backward", [&]<class T>() {
         dispatch_index(t.dtype(), "cross_entropy_backward", [&]<class I>() {
-          kernels::cross_entropy_backward(s, x.data<T>(), t.data<I>(), lse.data<T>(), gd.data<T>(), dloss_stride,
-                                          static_cast<T>(scale), grad_buffer(logits).template data<T>());
+          kernels::cross_entropy_backward(sb, x.data<T>(), t.data<I>(), lse.data<T>(), gd.data<T>(), dloss_stride,
+                                          static_cast<T>(scale), dlogits.template data<T>());
         });
       });
     });

@@ -12,6 +12,9 @@ struct CrossEntropyOptions {
   int64_t ignore_index = -1;     // padding id: contributes nothing and is not counted
   double label_smoothing = 0.0;  // eps in [0, 1]: target distribution (1 - eps) one-hot + eps / V uniform
   Reduction reduction = Reduction::Mean;  // Mean: over the tokens that are not ignored (0 if none are)
+  // If set, receives the per-token negative log-likelihood without smoothing, -log softmax(logits)_target
+  // (targets' shape, 0 at ignored positions, no gradient), from the same pass over the logits.
+  Tensor* token_nll = nullptr;
 };
 
 // logits: [..., V] (e.g. [N, V] or [B, T, V]), targets: int32/int64 [...] (the leading axes of logits)

@@ -41,12 +41,17 @@ void cross_entropy_backward(const CrossEntropyShape& s, const T* logits, const I
   const double eps = s.label_smoothing;
   for (int64_t r = 0; r < s.rows; ++r) {
     const int64_t t = static_cast<int64_t>(targets[r]);
-    if (t == s.ignore_index) continue;
+    if (t == s.ignore_index) {
+      if (s.overwrite)
+        for (int64_t j = 0; j < v; ++j) dlogits[r * v + j] = 0;
+      continue;
+    }
     const double c = static_cast<double>(scale) * static_cast<double>(dloss[r * dloss_stride]);
     for (int64_t j = 0; j < v; ++j) {
       const double p = std::exp(static_cast<double>(logits[r * v + j]) - static_cast<double>(lse[r]));
       const double q = (j == t ? 1.0 - eps : 0.0) + eps / static_cast<double>(v);
-      dlogits[r * v + j] = static_cast<T>(dlogits[r * v + j] + c * (p - q));
+      const double before = s.overwrite ? 0.0 : static_cast<double>(dlogits[r * v + j]);
+      dlogits[r * v + j] = static_cast<T>(before + c * (p - q));
     }
   }
 }

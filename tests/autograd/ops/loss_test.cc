@@ -1,6 +1,6 @@
 // cross_entropy op: gradients for every reduction with label smoothing and padding, values against
 // PyTorch 1.13 (F.cross_entropy, recorded below) and against the documented formula computed in double,
-// all-padding batches, and errors naming the bad target.
+// all-padding batches, the unsmoothed per-token NLL it hands back, and errors naming the bad target.
 #include "autograd/ops/loss.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,8 @@
 
 #include "autograd/gradcheck.h"
 #include "support/expect_error.h"
+#include "autograd/ops/binary.h"
+#include "autograd/ops/reduce.h"
 #include "autograd/ops/shape.h"
 
 namespace attend {
@@ -38,6 +40,20 @@ GRADCHECK_TEST("cross_entropy", CrossEntropyStridedLogitsInt32Targets) {
   Tensor targets = Tensor::from<int32_t>({1, 5, 0, 3}, {4});
   expect_gradients_match(
       [&](const std::vector<Tensor>& v) { return cross_entropy(transpose(v[0], 0, 1), targets, {}); }, {logits});
+}
+
+// The loss's backward runs after another op already wrote the logits' gradient: it must add to it
+// (a fresh gradient buffer is overwritten instead, which the tests above cover).
+GRADCHECK_TEST("cross_entropy", CrossEntropyAddsToAGradientAlreadyThere) {
+  Rng rng(103);
+  Tensor logits = random_input({3, 7}, rng, -2, 2);
+  Tensor targets = Tensor::from<int64_t>({6, -1, 2}, {3});
+  expect_gradients_match(
+      [&](const std::vector<Tensor>& v) {
+        const Tensor ce = cross_entropy(v[0], targets, {.label_smoothing = 0.1});
+        return add(ce, sum(mul(v[0], v[0])));  // recorded after ce, so its backward runs first
+      },
+      {logits});
 }
 
 // logits [2,3,5] and targets shared with the PyTorch run below; -1 marks padding in kTargetsPad.
@@ -112,6 +128,19 @@ TEST(CrossEntropy, MatchesDocumentedSmoothingFormulaInDouble) {
   // float logits agree to float precision
   const double got_f32 = cross_entropy(logits.copy(DType::F32), Tensor::from(t, {n}), {0, eps, Reduction::Mean}).item();
   EXPECT_NEAR(got_f32, total / count, 1e-5);
+}
+
+TEST(CrossEntropy, TokenNllIsTheUnsmoothedPerTokenLoss) {
+  const Tensor logits = Tensor::from(kLogits, {2, 3, 5});
+  const Tensor t = Tensor::from(kTargetsPad, {2, 3});
+  Tensor nll;
+  const double smoothed = cross_entropy(logits, t, {.ignore_index = -1, .label_smoothing = 0.3, .token_nll = &nll}).item();
+  const std::vector<double> want = cross_entropy(logits, t, {-1, 0.0, Reduction::None}).to_vector<double>();
+  ASSERT_EQ(nll.shape(), Shape({2, 3}));
+  const std::vector<double> got = nll.to_vector<double>();
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12) << i;
+  EXPECT_EQ(got[2], 0.0);  // padding
+  EXPECT_NE(smoothed, cross_entropy(logits, t, {-1, 0.0, Reduction::Mean}).item());  // the loss itself is smoothed
 }
 
 TEST(CrossEntropy, AllPaddingGivesZeroLossAndGradient) {
