@@ -9,22 +9,37 @@
 
 namespace attend::app {
 
-Progress::Progress(int64_t total_steps, int64_t start_step, int64_t every)
-    : total_(total_steps), start_(start_step), every_(every < 1 ? 1 : every) {
+Progress::Progress(int64_t total_steps, int64_t start_step, int64_t every, std::function<Clock::time_point()> now)
+    : total_(total_steps), start_(start_step), every_(every < 1 ? 1 : every), now_(std::move(now)) {
   const char* ci = std::getenv("CI");
   tty_ = isatty(STDERR_FILENO) && !(ci && std::strcmp(ci, "true") == 0);
-  t0_ = last_draw_ = std::chrono::steady_clock::now();
+  if (!now_) now_ = [] { return Clock::now(); };
+  last_draw_ = now_();
+  previous_ = current_ = latest_ = {last_draw_, start_step, 0};
+}
+
+double Progress::tokens_per_s() const {
+  const double secs = std::chrono::duration<double>(latest_.time - previous_.time).count();
+  return secs > 0 ? static_cast<double>(latest_.tokens - previous_.tokens) / secs : 0.0;
+}
+
+double Progress::eta_s() const {
+  const int64_t steps = latest_.step - previous_.step;
+  if (steps <= 0) return 0.0;
+  const double per_step = std::chrono::duration<double>(latest_.time - previous_.time).count() / steps;
+  return per_step * static_cast<double>(total_ - latest_.step);
 }
 
 void Progress::update(int64_t step, double loss, int64_t tokens) {
-  tokens_ += tokens;
   loss_avg_ = have_loss_ ? 0.9 * loss_avg_ + 0.1 * loss : loss;
   have_loss_ = true;
-  auto now = std::chrono::steady_clock::now();
-  const double secs = std::chrono::duration<double>(now - t0_).count();
-  const double tok_s = secs > 0 ? tokens_ / secs : 0;
-  const double per_step = (step - start_) > 0 ? secs / static_cast<double>(step - start_) : 0;
-  const double eta = per_step * static_cast<double>(total_ - step);
+  const Clock::time_point now = now_();
+  latest_ = {now, step, latest_.tokens + tokens};
+  if (now - current_.time >= kWindow) {  // a window has passed: rates now span the last one to two
+    previous_ = current_;
+    current_ = latest_;
+  }
+  const double tok_s = tokens_per_s(), eta = eta_s();
   if (tty_) {
     if (std::chrono::duration<double>(now - last_draw_).count() < 0.1 && step != total_) return;
     last_draw_ = now;
