@@ -34,6 +34,8 @@ def read_tsv(path, several):
             word, phones = line.rstrip("\r\n").split("\t", 1)
             if several:
                 table[key(word)].add(" ".join(phones.split()))
+            elif key(word) in table:  # one hypothesis per word: a second would silently replace the first
+                sys.exit(f"{path}:{number}: a second hypothesis for '{key(word)}'")
             else:
                 table[key(word)] = " ".join(phones.split())
     return table

@@ -479,7 +479,9 @@ TEST(CliSeq2SeqEval, TranslationScoresMatchEvalBleuAndAer) {
     for (const char* field : {"score", "mean", "ci"})
       EXPECT_NEAR(jc.at(metric).at(field).get<double>(), bjc.at(metric).at(field).get<double>(), 1e-9)
           << metric << " " << field;
-  if (j["chrf"].get<double>() < 100.0) EXPECT_GT(jc.at("chrf").at("ci").get<double>(), 0.0);  // draws that differ
+  if (j["chrf"].get<double>() < 100.0) {  // draws that differ
+    EXPECT_GT(jc.at("chrf").at("ci").get<double>(), 0.0);
+  }
 
   // AER: eval aligns the references by teacher forcing (the gold indexes reference words); the links it wrote
   // (--alignment-out), scored by attend eval aer with and without the tagged-word filter, give its numbers.

@@ -236,7 +236,9 @@ TEST(SoftAttention, MaskedNormaliserHelperMatchesMaskedSoftmax) {
       for (int64_t j = 0; j < 5; ++j) {
         sum += sv(b, t, j);
         any += allowed(b, t, j);
-        if (allowed(b, t, j) == 0) EXPECT_EQ(sv(b, t, j), 0.0);
+        if (allowed(b, t, j) == 0) {
+          EXPECT_EQ(sv(b, t, j), 0.0);
+        }
       }
       EXPECT_NEAR(sum, any > 0 ? 1.0 : 0.0, 1e-12);
     }
