@@ -10,7 +10,7 @@
 namespace attend::app {
 
 Progress::Progress(int64_t total_steps, int64_t start_step, int64_t every, std::function<Clock::time_point()> now)
-    : total_(total_steps), start_(start_step), every_(every < 1 ? 1 : every), now_(std::move(now)) {
+    : total_(total_steps), every_(every < 1 ? 1 : every), now_(std::move(now)) {
   const char* ci = std::getenv("CI");
   tty_ = isatty(STDERR_FILENO) && !(ci && std::strcmp(ci, "true") == 0);
   if (!now_) now_ = [] { return Clock::now(); };

@@ -31,7 +31,7 @@ class Progress {
     Clock::time_point time;
     int64_t step = 0, tokens = 0;
   };
-  int64_t total_, start_, every_;
+  int64_t total_, every_;
   bool tty_;
   std::function<Clock::time_point()> now_;
   Clock::time_point last_draw_;
