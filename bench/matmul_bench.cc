@@ -1,6 +1,7 @@
 // Google Benchmark: raw dnnl_sgemm vs attend::matmul (Tensor + autograd recording) at square sizes, and the
 // seq2seq output layer in float32 vs int8. Run: build/attend_bench --benchmark_filter=Matmul (as `attend bench matmul`),
-// --benchmark_filter=OutputLayer for the output layer, --benchmark_filter=DecoderWeightGradient for a decoder
+// --benchmark_filter=OutputLayer for the output layer (plain sgemm, int8, and the beam's fused logits + log-softmax
+// top-5), --benchmark_filter=DecoderWeightGradient for a decoder
 // weight gradient taken step by step or once over all steps, --benchmark_filter=RnnWeightGradient for the two
 // orientations of a recurrent weight gradient.
 #include <benchmark/benchmark.h>
@@ -11,6 +12,7 @@
 
 #include "autograd/ops/matmul.h"
 #include "autograd/tape.h"
+#include "kernels/top_k.h"
 #include "kernels/weight_gradient.h"
 #include "tensor/rng.h"
 
@@ -60,6 +62,27 @@ void BM_OutputLayerSgemm(benchmark::State& state) {
     benchmark::DoNotOptimize(c.data());
     return st;
   });
+}
+
+// The beam's fused output layer (kernels::logits_top_k): logits, their log-softmax normaliser and the top 5
+// per row without writing the logits; normal operands, so the logits spread like an untrained model's.
+void BM_OutputLayerTopK(benchmark::State& state) {
+  attend::Rng rng(3);
+  Tensor x = Tensor::empty({kOutRows, kOutK}), w = Tensor::empty({kOutVocab, kOutK}), bias = Tensor::empty({kOutVocab});
+  rng.fill_normal(x, 0, 1);
+  rng.fill_normal(w, 0, 0.1f);
+  rng.fill_normal(bias, 0, 1);
+  constexpr int64_t k = 5;
+  std::vector<float> logp(kOutRows * k);
+  std::vector<int64_t> ids(kOutRows * k);
+  for (auto _ : state) {
+    attend::kernels::logits_top_k({kOutRows, kOutK, kOutVocab, k, -1}, x.data<float>(), w.data<float>(),
+                                  bias.data<float>(), logp.data(), ids.data());
+    benchmark::DoNotOptimize(logp.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * kOutRows * kOutK * kOutVocab,
+                                                 benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
 }
 
 void BM_OutputLayerU8S8S32(benchmark::State& state) {
@@ -155,6 +178,7 @@ void BM_AttendMatmulForwardBackward(benchmark::State& state) {
 BENCHMARK(BM_RawSgemm)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();
 BENCHMARK(BM_OutputLayerSgemm)->UseRealTime();
 BENCHMARK(BM_OutputLayerU8S8S32)->UseRealTime();
+BENCHMARK(BM_OutputLayerTopK)->UseRealTime();
 BENCHMARK(BM_DecoderWeightGradient)->Arg(kSteps)->Arg(1)->UseRealTime();
 BENCHMARK(BM_RnnWeightGradient)->ArgsProduct({{0, 1}, {64, 320, 1920}, {256, 768}})->UseRealTime();
 BENCHMARK(BM_AttendMatmulForward)->RangeMultiplier(2)->Range(64, 2048)->UseRealTime();

@@ -153,6 +153,11 @@ TEST(LogitsTopK, ExtremeBiasesAndImpossibleTokens) {
   std::vector<float> ramp(static_cast<size_t>(c.vocab));
   for (int64_t v = 0; v < c.vocab; ++v) ramp[static_cast<size_t>(v)] = 20.f + 0.02f * static_cast<float>(v);
   expect_matches_reference(c, x, w, ramp, x, w, 1e-3);
+  // A block far above the running max (beyond the one-pass sum's range), and one far below it.
+  std::vector<float> jump(static_cast<size_t>(c.vocab), 0.f);
+  for (int64_t v = 2048; v < c.vocab; ++v) jump[static_cast<size_t>(v)] = 100.f - 0.01f * static_cast<float>(v - 2048);
+  for (int64_t v = 1024; v < 2048; ++v) jump[static_cast<size_t>(v)] = -70.f;
+  expect_matches_reference(c, x, w, jump, x, w, 1e-3);
   // No possible token at all: every entry padded.
   const std::vector<float> none(static_cast<size_t>(c.vocab), -kInf);
   std::vector<float> logp(static_cast<size_t>(c.rows * c.k));
@@ -180,6 +185,26 @@ TEST(LogitsTopK, ReportsTheFirstRowWithNaNOrPlusInf) {
   std::vector<float> bias(static_cast<size_t>(c.vocab), 0.f);
   bias[7] = kInf;
   EXPECT_EQ(logits_top_k({c.rows, c.in, c.vocab, c.k, 7}, y.data(), w.data(), bias.data(), logp.data(), ids.data()), 0);
+}
+
+// A block whose max cannot enter the full best list is not scanned; a NaN hidden in such a block must still mark
+// the row (through its sum), on the banned token as elsewhere.
+TEST(LogitsTopK, FindsANaNInABlockTooLowToEnterTheList) {
+  std::mt19937 rng(11);
+  const Case c{5, 4, 2600, 3, -1};  // blocks of 1024 columns: the NaN sits in the third
+  const auto x = normal(static_cast<size_t>(c.rows * c.in), rng, 1.f);
+  const auto w = normal(static_cast<size_t>(c.vocab * c.in), rng, 0.1f);
+  std::vector<float> bias(static_cast<size_t>(c.vocab), -50.f);
+  for (int64_t v = 0; v < 8; ++v) bias[static_cast<size_t>(v)] = 50.f;  // the list fills in the first block
+  bias[2200] = kNaN;
+  std::vector<float> logp(static_cast<size_t>(c.rows * c.k));
+  std::vector<int64_t> ids(logp.size());
+  EXPECT_EQ(logits_top_k({c.rows, c.in, c.vocab, c.k, -1}, x.data(), w.data(), bias.data(), logp.data(), ids.data()), 0);
+  EXPECT_EQ(logits_top_k({c.rows, c.in, c.vocab, c.k, 2200}, x.data(), w.data(), bias.data(), logp.data(), ids.data()), 0);
+  bias[2200] = -50.f;  // without it every row is fine and the best are among the first eight tokens
+  EXPECT_EQ(logits_top_k({c.rows, c.in, c.vocab, c.k, -1}, x.data(), w.data(), bias.data(), logp.data(), ids.data()), -1);
+  for (int64_t id : ids) EXPECT_LT(id, 8);
+  expect_matches_reference(c, x, w, bias, x, w, 1e-3);
 }
 
 // In bf16 the logits come from bf16-rounded operands; the weights are frozen, so their column blocks are
