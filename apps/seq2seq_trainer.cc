@@ -97,6 +97,25 @@ double dev_loss(models::EncoderDecoder& model, const std::vector<data::Example>&
   return tokens > 0 ? nll / static_cast<double>(tokens) : 0.0;
 }
 
+// The checkpoint was saved with the run's config. A config.json whose model or data section was edited since
+// (or copied from another run) would build a model the checkpoint does not fit, or one it fits by shape but
+// with other meanings; the train section may change between legs (more steps, another LR). The stored config
+// is read back through RunConfig, so fields added to the format since it was written take their defaults.
+void check_checkpoint_config(const RunConfig& config, const fs::path& dir) {
+  const fs::path checkpoint = dir / "checkpoint";
+  if (!fs::exists(checkpoint / "state.json")) return;  // no checkpoint yet: the resume itself reports it
+  nlohmann::json saved = RunConfig::from_json(nn::read_checkpoint_state(checkpoint.string()).config).to_json();
+  nlohmann::json now = config.to_json();
+  saved.erase("train");
+  now.erase("train");
+  if (saved == now) return;
+  const nlohmann::json patch = nlohmann::json::diff(saved, now);
+  const nlohmann::json::json_pointer at(patch.empty() ? std::string() : patch[0].value("path", std::string()));
+  auto value = [&](const nlohmann::json& j) { return j.contains(at) ? j.at(at).dump() : std::string("absent"); };
+  ATTEND_FAIL("train: {}/config.json differs from the config its checkpoint was saved with, first at {}: {} there, "
+              "{} in the checkpoint", dir.string(), at.to_string(), value(now), value(saved));
+}
+
 // train.init_from: checks that the model directory a fresh run starts from has the model this config asks
 // for, then copies its vocabularies into the run (the weights are only meaningful with them).
 void take_init_codecs(LoadedModel& m, const fs::path& dir) {
@@ -149,6 +168,7 @@ Seq2SeqTrainSummary train_seq2seq(const Seq2SeqTrainOptions& opt) {
   if (opt.resume) {
     ATTEND_CHECK(has_run, "train: --resume but {} holds no training run (no config.json)", dir.string());
     m.config = RunConfig::load((dir / "config.json").string());
+    check_checkpoint_config(m.config, dir);
     if (!opt.config_path.empty()) {
       RunConfig given = RunConfig::load(opt.config_path);
       given.model.src_vocab = m.config.model.src_vocab;

@@ -2,7 +2,7 @@
 // never a crash, a hang, or a perfect score for nothing. Cases found by an audit of the CLI: deeply nested
 // and huge config values, JSON syntax errors, a directory for a config, over-long lines to translate,
 // empty dev splits and empty files to score, unreadable metrics lines on --resume, a NaN in a checkpoint,
-// a dictionary with nothing in it, a curve with an unplottable range.
+// a dictionary with nothing in it, a curve with an unplottable range, a run's config.json edited between legs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -219,6 +219,29 @@ TEST(CliBadInput, ResumeReplacesADamagedBestAtTheNextValidation) {
   ASSERT_EQ(done.exit_code, 0) << done.all();
   EXPECT_NE(done.err.find("is unreadable"), std::string::npos) << done.err;
   EXPECT_EQ(run_cli("translate --model " + (tmp.path() / "run").string(), tmp.file("in.txt")).exit_code, 0);
+}
+
+// A run directory's config.json edited between legs: a model or data change no longer fits the checkpoint and is
+// named with both values; a train-section change (more steps) is a legitimate next leg.
+TEST(CliBadInput, ResumeRejectsAConfigJsonWhoseModelNoLongerMatchesTheCheckpoint) {
+  TempDir tmp;
+  const json cfg = attend::testing_util::toy_g2p_config(write_toy_data(tmp));
+  ASSERT_EQ(train(tmp, cfg, "--max-steps 10").exit_code, 0);
+  const fs::path saved = tmp.path() / "run" / "config.json";
+  const json original = json::parse(attend::testing_util::read_bytes(saved.string()));
+  json edited = original;
+  edited["model"]["hidden"] = original["model"]["hidden"].get<int64_t>() + 8;
+  attend::testing_util::write_json_file(saved, edited);
+  const std::string resume = "train --quiet --resume --max-steps 20 --out " + (tmp.path() / "run").string();
+  CliResult r = run_cli(resume);
+  expect_one_line_error(r, "differs from the config its checkpoint was saved with, first at /model/hidden");
+  EXPECT_NE(r.err.find(std::to_string(original["model"]["hidden"].get<int64_t>()) + " in the checkpoint"),
+            std::string::npos) << r.err;
+  edited = original;
+  edited["train"]["max_steps"] = original["train"]["max_steps"].get<int64_t>() + 10;
+  attend::testing_util::write_json_file(saved, edited);
+  r = run_cli(resume);
+  EXPECT_EQ(r.exit_code, 0) << r.all();
 }
 
 }  // namespace
