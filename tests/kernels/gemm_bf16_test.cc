@@ -181,8 +181,9 @@ TEST(GemmBf16, FrozenBRelaxesTheShapeRule) {
     gemm(s, 1.f, h.data(), w.data(), 0.f, frozen_out.data());
     for (size_t i = 0; i < expected.size(); ++i)
       ASSERT_NEAR(frozen_out[i], expected[i], 1e-4 * (1 + std::abs(expected[i])));
-    if (native)  // the packed copy gives the plain bf16 product
+    if (native) {  // the packed copy gives the plain bf16 product
       for (size_t i = 0; i < plain.size(); ++i) ASSERT_NEAR(frozen_out[i], plain[i], 1e-4 * (1 + std::abs(plain[i])));
+    }
   }
 }
 

@@ -54,7 +54,9 @@ TEST(RecallData, AnswerFollowsTheMarkerFarBack) {
         EXPECT_LT(j, 50);
         EXPECT_EQ(t[static_cast<size_t>(i * 100 + j + 1)], a[static_cast<size_t>(i)]);
       }
-      if (j > 0) EXPECT_EQ(p[static_cast<size_t>(i * 100 + j)], t[static_cast<size_t>(i * 100 + j - 1)]);
+      if (j > 0) {
+        EXPECT_EQ(p[static_cast<size_t>(i * 100 + j)], t[static_cast<size_t>(i * 100 + j - 1)]);
+      }
     }
     EXPECT_EQ(markers, 1);
   }

@@ -113,7 +113,9 @@ class FnModel : public StepModel {
     for (int64_t r = 0; r < n; ++r) {
       TestRow& row = st.rows_[static_cast<size_t>(r)];
       const int64_t tok = p[static_cast<size_t>(r)];
-      if (row.history.empty()) EXPECT_EQ(tok, kBos) << "BOS first";
+      if (row.history.empty()) {
+        EXPECT_EQ(tok, kBos) << "BOS first";
+      }
       EXPECT_NE(tok, kEos) << "EOS fed back";
       row.history.push_back(tok);
       const std::vector<int64_t> prefix(row.history.begin() + 1, row.history.end());

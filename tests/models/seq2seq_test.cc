@@ -28,7 +28,7 @@ TEST(Seq2SeqConfig, JsonRoundTripAndErrors) {
 // decayed LR makes the outcome robust to the last bits of the float kernels (AVX2 and AVX-512 differ).
 double reversal_accuracy(bool with_attention) {
   data::SyntheticOptions task{.task = data::SyntheticTask::Reverse, .vocab = 13, .min_length = 6, .max_length = 12};
-  Seq2SeqConfig cfg{.src_vocab = 13, .tgt_vocab = 13, .embed = 16, .hidden = 48};
+  Seq2SeqConfig cfg{.src_vocab = 13, .tgt_vocab = 13, .embed = 16, .hidden = 48, .attention = std::nullopt};
   if (with_attention) {
     cfg.attention = attention::AttentionConfig{};
     cfg.attention->score = attention::Score::General;
@@ -69,7 +69,7 @@ TEST(Seq2Seq, AttentionHoldsUpOnLongReversalWhereTheFixedVectorFails) {
 }
 
 TEST(Seq2Seq, GreedyReturnsWeightsThatAreDistributions) {
-  Seq2SeqConfig cfg{.src_vocab = 10, .tgt_vocab = 10, .embed = 8, .hidden = 12};
+  Seq2SeqConfig cfg{.src_vocab = 10, .tgt_vocab = 10, .embed = 8, .hidden = 12, .attention = std::nullopt};
   cfg.attention = attention::AttentionConfig{};
   Rng rng(7);
   Seq2Seq model(cfg, rng);
@@ -84,7 +84,9 @@ TEST(Seq2Seq, GreedyReturnsWeightsThatAreDistributions) {
       double sum = 0;
       for (size_t i = 0; i < row.size(); ++i) {
         sum += row[i];
-        if (static_cast<int64_t>(i) >= b.lengths[j]) EXPECT_EQ(row[i], 0.f);  // padding gets no weight
+        if (static_cast<int64_t>(i) >= b.lengths[j]) {
+          EXPECT_EQ(row[i], 0.f);  // padding gets no weight
+        }
       }
       EXPECT_NEAR(sum, 1.0, 1e-5);
     }
