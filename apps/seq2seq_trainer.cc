@@ -111,7 +111,9 @@ void check_checkpoint_config(const RunConfig& config, const fs::path& dir) {
   if (saved == now) return;
   const nlohmann::json patch = nlohmann::json::diff(saved, now);
   const nlohmann::json::json_pointer at(patch.empty() ? std::string() : patch[0].value("path", std::string()));
-  auto value = [&](const nlohmann::json& j) { return j.contains(at) ? j.at(at).dump() : std::string("absent"); };
+  auto value = [&](const nlohmann::json& j) {
+    return j.contains(at) ? json_excerpt(j.at(at), 60) : std::string("absent");
+  };
   ATTEND_FAIL("train: {}/config.json differs from the config its checkpoint was saved with, first at {}: {} there, "
               "{} in the checkpoint", dir.string(), at.to_string(), value(now), value(saved));
 }

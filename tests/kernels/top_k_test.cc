@@ -153,7 +153,7 @@ TEST(LogitsTopK, ExtremeBiasesAndImpossibleTokens) {
   std::vector<float> ramp(static_cast<size_t>(c.vocab));
   for (int64_t v = 0; v < c.vocab; ++v) ramp[static_cast<size_t>(v)] = 20.f + 0.02f * static_cast<float>(v);
   expect_matches_reference(c, x, w, ramp, x, w, 1e-3);
-  // A block far above the running max (beyond the one-pass sum's range), and one far below it.
+  // A block 100 above the running max (the sum so far rescaled by e^-100), and one far below it.
   std::vector<float> jump(static_cast<size_t>(c.vocab), 0.f);
   for (int64_t v = 2048; v < c.vocab; ++v) jump[static_cast<size_t>(v)] = 100.f - 0.01f * static_cast<float>(v - 2048);
   for (int64_t v = 1024; v < 2048; ++v) jump[static_cast<size_t>(v)] = -70.f;
@@ -199,10 +199,13 @@ TEST(LogitsTopK, FindsANaNInABlockTooLowToEnterTheList) {
   bias[2200] = kNaN;
   std::vector<float> logp(static_cast<size_t>(c.rows * c.k));
   std::vector<int64_t> ids(logp.size());
-  EXPECT_EQ(logits_top_k({c.rows, c.in, c.vocab, c.k, -1}, x.data(), w.data(), bias.data(), logp.data(), ids.data()), 0);
-  EXPECT_EQ(logits_top_k({c.rows, c.in, c.vocab, c.k, 2200}, x.data(), w.data(), bias.data(), logp.data(), ids.data()), 0);
+  auto first_bad = [&](int64_t banned) {
+    return logits_top_k({c.rows, c.in, c.vocab, c.k, banned}, x.data(), w.data(), bias.data(), logp.data(), ids.data());
+  };
+  EXPECT_EQ(first_bad(-1), 0);
+  EXPECT_EQ(first_bad(2200), 0);
   bias[2200] = -50.f;  // without it every row is fine and the best are among the first eight tokens
-  EXPECT_EQ(logits_top_k({c.rows, c.in, c.vocab, c.k, -1}, x.data(), w.data(), bias.data(), logp.data(), ids.data()), -1);
+  EXPECT_EQ(first_bad(-1), -1);
   for (int64_t id : ids) EXPECT_LT(id, 8);
   expect_matches_reference(c, x, w, bias, x, w, 1e-3);
 }
